@@ -1,0 +1,212 @@
+"""OpenMASH settings: one environment-driven file.
+
+Layering: every value has a safe default for the embedded demo (SQLite under
+``var/``, demo log-ins without MFA only when ``OPENMASH_DEMO=1``); production sets
+``OPENMASH_PRODUCTION=1``, which turns on the transport and cookie hardening that
+``manage.py check --deploy`` expects and refuses to start without a real secret key.
+Secrets may be given as ``<NAME>_FILE`` paths (django-environ reads them).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import environ
+from django.utils.csp import CSP  # type: ignore[attr-defined]
+
+env = environ.Env()
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env.str("OPENMASH_VAR_DIR", default="var")).resolve()
+
+PRODUCTION = env.bool("OPENMASH_PRODUCTION", default=False)
+DEMO_MODE = env.bool("OPENMASH_DEMO", default=False) and not PRODUCTION
+DEBUG = env.bool("OPENMASH_DEBUG", default=False) and not PRODUCTION
+
+_DEV_KEY = "openmash-development-key-not-for-production-use-0123456789abcdefghijklmnop"
+SECRET_KEY = env.str("OPENMASH_SECRET_KEY", default="" if PRODUCTION else _DEV_KEY)
+if PRODUCTION and len(SECRET_KEY) < 50:
+    raise environ.ImproperlyConfigured("OPENMASH_SECRET_KEY (50+ random characters) is required in production")
+ALLOWED_HOSTS = env.list("OPENMASH_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_tasks_db",
+    "openmash.platform",
+    "openmash.accounts",
+    "openmash.intake",
+    "openmash.identity",
+    "openmash.protocol",
+    "openmash.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "openmash.platform.middleware.SessionTimeoutMiddleware",
+    "openmash.platform.middleware.MfaRequiredMiddleware",
+    "openmash.platform.middleware.NoStoreMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "openmash.config.urls"
+WSGI_APPLICATION = "openmash.config.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "openmash.web.context.hub",
+            ],
+        },
+    }
+]
+
+# --- Database -----------------------------------------------------------------------------------------
+# SQLite is the embedded default; PostgreSQL in production. Both run the whole test suite.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+DATABASES = {"default": env.db_url("OPENMASH_DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'openmash.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions stop two writers deadlocking on upgrade; WAL lets pages read while ingest writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / "test-openmash.sqlite3")})
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("OPENMASH_DB_CONN_MAX_AGE", default=60)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Authentication -----------------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "web:sign-in"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:sign-in"
+AXES_FAILURE_LIMIT = env.int("OPENMASH_LOCKOUT_FAILURES", default=5)
+AXES_COOLOFF_TIME = 1  # hours
+# Lock the account after repeated failures wherever they come from; also lock the (username, IP) pair.
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+OTP_TOTP_ISSUER = "OpenMASH"
+#: Every user must pass TOTP before reaching personal data, except in the local demo.
+OPENMASH_MFA_REQUIRED = not DEMO_MODE
+
+# Sessions: 15 minutes idle, 12 hours absolute, for every role (security.md; issue 6).
+SESSION_IDLE_SECONDS = env.int("OPENMASH_SESSION_IDLE_SECONDS", default=15 * 60)
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# --- Security headers ---------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+}
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Internationalisation -----------------------------------------------------------------------------
+LANGUAGE_CODE = "en-gb"
+LANGUAGES = [("en-gb", "English"), ("pl", "Polski")]
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -------------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# --- API ----------------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OpenMASH API",
+    "DESCRIPTION": "Agency feeds (interchange contract v1) and the hub's read API.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+}
+
+# --- Tasks --------------------------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# --- OpenMASH -----------------------------------------------------------------------------------------
+#: Stages each stored record version passes through, in order, inside its transaction (intake §2).
+OPENMASH_PIPELINE_STAGES: list[str] = env.list("OPENMASH_PIPELINE_STAGES", default=[])
+#: The joint protocol in force (an area edits this file, not code).
+OPENMASH_PROTOCOL_FILE = env.str("OPENMASH_PROTOCOL_FILE", default="")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("OPENMASH_LOG_LEVEL", default="WARNING")},
+}
+
+if os.environ.get("OPENMASH_TESTING"):
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # noqa: S105 - speed in tests only

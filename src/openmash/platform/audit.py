@@ -1,0 +1,70 @@
+"""Writing and verifying the audit trail.
+
+``record_event`` must be called inside the transaction of the action it records, so
+the action and its audit row commit or roll back together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from openmash.platform.domain.audit_chain import GENESIS, ChainProblem, ChainRow, chain_hash, verify_chain
+from openmash.platform.models import AuditEvent, AuditHead
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who acts: a signed-in user, an agency's system, or the hub itself (``system:ingest``)."""
+
+    name: str
+    role: str = ""
+    team: str = ""
+    source_ip: str = ""
+
+    @classmethod
+    def system(cls, name: str) -> Actor:
+        return cls(name=f"system:{name}", role="system")
+
+
+def record_event(
+    *,
+    actor: Actor,
+    action: str,
+    object_type: str = "",
+    object_id: str = "",
+    purpose: str = "",
+    break_glass: bool = False,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one row to the trail, in the caller's transaction."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("record_event must run inside the transaction of the action it audits")
+    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1, defaults={"seq": 0, "hash": GENESIS})
+    event = AuditEvent(
+        seq=head.seq + 1, at=timezone.now(), actor=actor.name[:150], role=actor.role[:64], team=actor.team[:128],
+        action=action[:64], object_type=object_type[:64], object_id=object_id[:200], purpose=purpose[:200],
+        source_ip=actor.source_ip[:64], break_glass=break_glass, details=details or {}, prev_hash=head.hash,
+    )
+    # Hash what the database will give back (JSON round-trip), so verification recomputes the same value.
+    event.hash = chain_hash(head.hash, event.seq, event.chained_fields())
+    event.save(force_insert=True)
+    AuditHead.objects.filter(id=1).update(seq=event.seq, hash=event.hash)
+    return event
+
+
+def _rows() -> Iterator[ChainRow]:
+    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+        yield ChainRow(event.seq, event.chained_fields(), event.prev_hash, event.hash)
+
+
+def verify_trail() -> list[ChainProblem]:
+    """Every break in the trail (empty when intact)."""
+    with transaction.atomic():
+        head = AuditHead.objects.filter(id=1).first()
+        head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+        return verify_chain(_rows(), head_seq=head_seq, head_hash=head_hash)

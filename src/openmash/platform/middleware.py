@@ -1,0 +1,66 @@
+"""Session and response hardening shared by every page."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+Handler = Callable[[HttpRequest], HttpResponse]
+_OPEN_PATHS = ("/sign-in", "/sign-out", "/static/", "/i18n/", "/api/", "/mfa/", "/healthz")
+
+
+class SessionTimeoutMiddleware:
+    """Ends a session after ``SESSION_IDLE_SECONDS`` without a request (the absolute limit is the cookie age),
+    and at once when the user has been disabled."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            last = request.session.get("last_seen", now)
+            if now - float(last) > settings.SESSION_IDLE_SECONDS or not user.is_active:
+                logout(request)
+                return redirect(settings.LOGIN_URL)
+            request.session["last_seen"] = now
+        return self.get_response(request)
+
+
+class MfaRequiredMiddleware:
+    """Outside demo mode, a signed-in user reaches nothing but MFA set-up until they pass TOTP."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            settings.OPENMASH_MFA_REQUIRED
+            and user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and not request.path.startswith(_OPEN_PATHS)
+        ):
+            return redirect("web:mfa")
+        return self.get_response(request)
+
+
+class NoStoreMiddleware:
+    """Pages and API answers may carry personal data: never cache them anywhere."""
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if not request.path.startswith("/static/"):
+            response["Cache-Control"] = "no-store"
+            response["Pragma"] = "no-cache"
+        return response

@@ -1,0 +1,27 @@
+"""Each role's home page: its heading and the work it leads to. Capabilities add their entries here."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from django.utils.functional import Promise
+
+from openmash.platform.domain.access_rules import Role
+
+ROLE_HEADINGS: dict[Role, Promise] = {
+    Role.TRIAGE: _("Front-door triage"),
+    Role.PRACTITIONER: _("Your team's work"),
+    Role.TEAM_MANAGER: _("Team management"),
+    Role.MARAC_COORDINATOR: _("MARAC coordination"),
+    Role.ANALYST: _("Partnership analysis"),
+    Role.AUDITOR: _("Audit and inspection"),
+    Role.ADMIN: _("System administration"),
+}
+#: Order in which a user's roles pick their home heading (the most operational first).
+ROLE_PRIORITY: tuple[Role, ...] = (
+    Role.TEAM_MANAGER, Role.TRIAGE, Role.MARAC_COORDINATOR, Role.PRACTITIONER, Role.AUDITOR, Role.ANALYST, Role.ADMIN,
+)
+ROLE_LINKS: dict[Role, list[tuple[Promise, str]]] = {Role.ADMIN: [(_("Administration"), "/admin/")]}
+
+
+def primary_role(roles: frozenset[Role]) -> Role | None:
+    return next((r for r in ROLE_PRIORITY if r in roles), None)
