@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 import environ
-from django.utils.csp import CSP  # type: ignore[attr-defined]
+from django.utils.csp import CSP
 
 env = environ.Env()
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -101,7 +101,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 30,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"].setdefault("TEST", {"NAME": str(VAR_DIR / "test-openmash.sqlite3")})
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("OPENMASH_DB_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -171,6 +170,7 @@ USE_TZ = True
 # --- Static files -------------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

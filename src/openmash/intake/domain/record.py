@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from nhs_number import is_valid as _nhs_is_valid
+import nhs_number as _nhs
 
 AGENCIES: tuple[str, ...] = (
     "police", "csc", "early_help", "midwifery", "health_visiting", "school_nursing", "gp", "ed",
@@ -54,7 +54,7 @@ def normalise_nhs_number(value: str | None) -> str | None:
     digits = re.sub(r"[\s-]", "", value)
     if len(digits) != 10 or not digits.isdigit():
         return None
-    return digits if _nhs_is_valid(digits) else None
+    return digits if _nhs.is_valid(digits) else None  # type: ignore[attr-defined]
 
 
 def parse_datetime(value: str) -> dt.datetime:

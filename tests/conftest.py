@@ -1,0 +1,47 @@
+"""Shared fixtures: fixed personas (one per role) and the public sample's location."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SAMPLES = SHARED / "samples"
+
+
+@pytest.fixture
+def directory(db):
+    """The demo directory: agencies, teams and one user per role (password 'demo-password-1')."""
+    from openmash.accounts.services import DEMO_DIRECTORY, load_directory, read_directory
+    from openmash.platform.audit import Actor
+
+    return load_directory(read_directory(DEMO_DIRECTORY), actor=Actor.system("test"), passwords="demo-password-1")
+
+
+@pytest.fixture
+def no_mfa(settings):
+    settings.OPENMASH_MFA_REQUIRED = False
+    return settings
+
+
+@pytest.fixture(autouse=True)
+def _audit_guards_lifted_for_flush(request):
+    """Transactional tests end with a flush, which the append-only triggers rightly refuse: lift them
+    for the flush and put them back for the next test."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or "transactional_db" in request.fixturenames \
+        or "live_server" in request.fixturenames
+    if transactional:
+        from django.db import connection
+
+        from openmash.platform.dbguards import install_audit_guards
+
+        install_audit_guards(connection)
+    yield
+    if transactional:
+        from django.db import connection
+
+        from openmash.platform.dbguards import remove_audit_guards
+
+        remove_audit_guards(connection)

@@ -1,0 +1,50 @@
+"""The access layer: foreign and absent people look the same, and every granted read is audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from openmash.accounts.models import User
+from openmash.platform import access
+from openmash.platform.domain.access_rules import Level, Relationship
+from openmash.platform.models import AuditEvent
+
+
+@pytest.fixture
+def provider():
+    def notified(viewer, person_id):
+        if viewer.agency == "health_visiting" and person_id == "P1":
+            yield Relationship("notification", Level.HEALTH)
+
+    access.register_relationship_provider(notified)
+    yield
+    access._providers.remove(notified)
+
+
+@pytest.mark.django_db
+def test_a_foreign_person_and_a_missing_person_raise_the_same_not_found(directory, provider):
+    nurse = User.objects.get(username="school-nurse")
+    with pytest.raises(access.NotFound) as foreign, transaction.atomic():
+        access.access_person(nurse, "P1", purpose="test")
+    with pytest.raises(access.NotFound) as missing, transaction.atomic():
+        access.access_person(nurse, "P-does-not-exist", purpose="test")
+    assert str(foreign.value) == str(missing.value)
+
+
+@pytest.mark.django_db
+def test_a_granted_read_writes_an_audit_row(directory, provider):
+    visitor = User.objects.get(username="health-visitor")
+    with transaction.atomic():
+        decision = access.access_person(visitor, "P1", purpose="notification")
+    assert decision.level == Level.HEALTH
+    event = AuditEvent.objects.get(action="person.read")
+    assert (event.actor, event.object_id, event.team) == ("health-visitor", "P1", "")
+
+
+@pytest.mark.django_db
+def test_anonymous_users_are_refused():
+    from django.contrib.auth.models import AnonymousUser
+
+    with pytest.raises(access.NotFound), transaction.atomic():
+        access.access_person(AnonymousUser(), "P1", purpose="x")
