@@ -1,0 +1,120 @@
+"""What the linker knows about one person-in-record, normalised once.
+
+``MentionFeatures`` is built from the intake's ``PersonMention`` and its record,
+stored beside the link (JSON) and compared by ``scoring``; nothing downstream
+reads the raw mention again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from openmash.identity.domain.names import fold, given_tokens, surname_forms, tokens
+from openmash.intake.domain.address import household_lookup_keys, normalise_address
+from openmash.intake.domain.localtime import local_date
+from openmash.intake.domain.record import PersonMention, Record
+
+#: Kinds whose record address is where the people named live (contract §5: "address is the tenancy").
+_HOME_ADDRESS_KINDS = frozenset({"tenancy"})
+
+
+@dataclass(frozen=True, slots=True)
+class MentionFeatures:
+    agency: str
+    record_id: str
+    ref: str
+    role: str
+    given: tuple[str, ...]
+    family: str
+    surnames: tuple[str, ...]
+    dob: str | None
+    #: Inclusive birth-year range from ``estimated_age`` when the date of birth is unknown.
+    birth_years: tuple[int, int] | None
+    sex: str | None
+    nhs: str | None
+    agency_person_id: str | None
+    postcode: str | None
+    #: ``household_lookup_keys`` of the person's normalised address (UPRN, building line + postcode/town).
+    household: tuple[str, ...]
+    occurred: str
+    confidential: bool = False
+
+    @property
+    def mention_key(self) -> tuple[str, str, str]:
+        return (self.agency, self.record_id, self.ref)
+
+    @property
+    def record_key(self) -> tuple[str, str]:
+        return (self.agency, self.record_id)
+
+    @property
+    def dob_date(self) -> dt.date | None:
+        return dt.date.fromisoformat(self.dob) if self.dob else None
+
+    @property
+    def first_given(self) -> str | None:
+        return self.given[0] if self.given else None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> MentionFeatures:
+        years = obj.get("birth_years")
+        return cls(
+            agency=obj["agency"], record_id=obj["record_id"], ref=obj["ref"], role=obj["role"],
+            given=tuple(obj["given"]), family=obj["family"], surnames=tuple(obj["surnames"]),
+            dob=obj.get("dob"), birth_years=(int(years[0]), int(years[1])) if years else None,
+            sex=obj.get("sex"), nhs=obj.get("nhs"), agency_person_id=obj.get("agency_person_id"),
+            postcode=obj.get("postcode"), household=tuple(obj.get("household") or ()),
+            occurred=obj["occurred"], confidential=bool(obj.get("confidential", False)),
+        )
+
+
+def mention_features(record: Record, person: PersonMention) -> MentionFeatures:
+    """Normalise one person-in-record for linking (untrusted values are left out)."""
+    occurred = local_date(record.occurred_at)
+    address = person.address
+    if address is None and record.kind in _HOME_ADDRESS_KINDS:
+        address = record.address
+    postcode: str | None = None
+    household: tuple[str, ...] = ()
+    confidential = False
+    if address is not None:
+        normalised = normalise_address(address)
+        postcode = normalised.postcode
+        household = household_lookup_keys(normalised)
+        confidential = address.confidential
+    dob = person.trusted_date_of_birth
+    birth_years: tuple[int, int] | None = None
+    if dob is None and person.estimated_age is not None and 0 <= person.estimated_age <= 120:
+        # Aged a on the record's date: born in that year minus a, or the year before.
+        latest = occurred.year - person.estimated_age
+        birth_years = (latest - 1, latest)
+    sex = {"female": "F", "male": "M"}.get(person.sex or "")
+    family = fold(person.family_name) if person.family_name else ""
+    return MentionFeatures(
+        agency=record.agency,
+        record_id=record.record_id,
+        ref=person.ref,
+        role=person.role,
+        given=given_tokens(person.given_names),
+        family=family,
+        surnames=surname_forms(person.family_name, person.other_names),
+        dob=dob.isoformat() if dob else None,
+        birth_years=birth_years,
+        sex=sex,
+        nhs=person.nhs_number_valid,
+        agency_person_id=(person.agency_person_id or "").strip() or None,
+        postcode=postcode,
+        household=household,
+        occurred=occurred.isoformat(),
+        confidential=confidential,
+    )
+
+
+def family_tokens(features: MentionFeatures) -> tuple[str, ...]:
+    return tokens(features.family)

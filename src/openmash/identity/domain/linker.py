@@ -1,0 +1,285 @@
+"""Real-time linking of one record's people, against a store of people already linked.
+
+The algorithm is written once, against the small ``LinkStore`` port: the
+in-memory store below serves tests, the evaluation harness and batch rebuilds;
+``identity.services`` implements the same port on the database, so every web
+and worker process sees one index.
+
+For each person-in-record of an incoming record version:
+
+1. Candidates are the people sharing a blocking key with it.
+2. Each candidate is scored by its best-matching mention (``scoring``), and
+   refused outright when a guard forbids the pair (``clustering``). A valid NHS
+   number or the agency's own person id already on a candidate is a strong match.
+3. People named in one record get different people (greedy, strongest first).
+4. At or above the link threshold the mention joins the best candidate; in the
+   review band it starts a new person and a review item is raised; below, it starts
+   a new person.
+5. Any other candidate that the mention matches as strongly is merged into its
+   person, unless a guard forbids the merge. A merge keeps the older person's id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from openmash.identity.domain.blocking import blocking_keys
+from openmash.identity.domain.clustering import Conflict, merge_conflict, twin_conflict
+from openmash.identity.domain.features import MentionFeatures
+from openmash.identity.domain.scoring import LinkageModel, PairScore, score_pair
+
+MentionKey = tuple[str, str, str]
+
+METHOD_NHS = "nhs_number"
+METHOD_AGENCY_ID = "agency_person_id"
+METHOD_MODEL = "model"
+METHOD_NEW = "new"
+METHOD_REVIEW = "review"
+METHOD_SAME_RECORD_NHS = "same_record_nhs_number"
+
+
+class LinkStore(Protocol):
+    """What the linker needs from wherever people and links are kept."""
+
+    def find_people(self, keys: Iterable[str]) -> set[str]: ...
+
+    def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]: ...
+
+    def person_of(self, mention: MentionKey) -> str | None: ...
+
+    def new_person(self) -> str: ...
+
+    def is_older(self, person: str, other: str) -> bool: ...
+
+    def save_link(self, features: MentionFeatures, person: str, decision: LinkDecision) -> None: ...
+
+    def add_keys(self, person: str, keys: Iterable[str]) -> None: ...
+
+    def merge(self, keep: str, absorb: str, evidence: Mapping[str, Any]) -> None: ...
+
+    def raise_review(self, features: MentionFeatures, person: str, candidate: str, score: PairScore) -> None: ...
+
+
+@dataclass(frozen=True)
+class LinkDecision:
+    person: str
+    method: str
+    probability: float
+    explanation: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class _Option:
+    person: str
+    score: PairScore
+    strong: str | None
+    matched: MentionFeatures
+
+
+def _strong_method(features: MentionFeatures, mentions: Sequence[MentionFeatures]) -> str | None:
+    if features.nhs and any(m.nhs == features.nhs for m in mentions):
+        return METHOD_NHS
+    if features.agency_person_id and any(
+        m.agency == features.agency and m.agency_person_id == features.agency_person_id for m in mentions
+    ):
+        return METHOD_AGENCY_ID
+    return None
+
+
+def candidate_conflict(features: MentionFeatures, mentions: Sequence[MentionFeatures]) -> Conflict | None:
+    """Guard between one incoming mention and a person's mentions (its own older versions excluded)."""
+    others = [m for m in mentions if m.mention_key != features.mention_key]
+    return merge_conflict([features], others)
+
+
+def _options(
+    store: LinkStore, model: LinkageModel, features: MentionFeatures, keys: frozenset[str], exclude: str | None = None
+) -> list[_Option]:
+    people = store.find_people(keys)
+    people.discard(exclude or "")
+    if not people:
+        return []
+    options: list[_Option] = []
+    for person, mentions in store.mentions_of(people).items():
+        others = [m for m in mentions if m.mention_key != features.mention_key]
+        if not others or candidate_conflict(features, others) is not None:
+            continue
+        best: tuple[PairScore, MentionFeatures] | None = None
+        seen: set[tuple[Any, ...]] = set()
+        for m in others:
+            signature = (m.given, m.family, m.surnames, m.dob, m.birth_years, m.sex, m.nhs, m.agency, m.agency_person_id, m.postcode, m.household)
+            if signature in seen:
+                continue
+            seen.add(signature)
+            s = score_pair(model, features, m)
+            if best is None or s.weight > best[0].weight:
+                best = (s, m)
+        assert best is not None
+        options.append(_Option(person, best[0], _strong_method(features, others), best[1]))
+    options.sort(key=lambda o: (o.strong is None, -o.score.weight))
+    return options
+
+
+def _explanation(option: _Option) -> dict[str, Any]:
+    return {
+        "matched": "/".join(option.matched.mention_key),
+        "weight": round(option.score.weight, 2),
+        "fields": option.score.explain(),
+    }
+
+
+def link_record(store: LinkStore, model: LinkageModel, mentions: Sequence[MentionFeatures]) -> dict[MentionKey, LinkDecision]:
+    """Link every (non-professional) person named in one record version; returns each decision."""
+    decisions: dict[MentionKey, LinkDecision] = {}
+    keys = {m.mention_key: blocking_keys(m) for m in mentions}
+    taken: dict[str, MentionFeatures] = {}  # person → the mention of this record it holds
+    pending: list[tuple[MentionFeatures, list[_Option]]] = []
+
+    for m in mentions:
+        current = store.person_of(m.mention_key)
+        if current is not None:
+            decision = LinkDecision(current, "kept", 1.0, {"note": "already linked; details updated"})
+            store.save_link(m, current, decision)
+            store.add_keys(current, keys[m.mention_key])
+            decisions[m.mention_key] = decision
+            taken[current] = m
+    for m in mentions:
+        if m.mention_key in decisions:
+            continue
+        pending.append((m, _options(store, model, m, keys[m.mention_key])))
+
+    # Strongest evidence first, so that a weaker mention cannot take another's person.
+    def strength(item: tuple[MentionFeatures, list[_Option]]) -> tuple[bool, float]:
+        opts = item[1]
+        if not opts:
+            return (True, 0.0)
+        return (opts[0].strong is None, -opts[0].score.weight)
+
+    pending.sort(key=strength)
+    for m, opts in pending:
+        chosen: _Option | None = None
+        review: _Option | None = None
+        for option in opts:
+            holder = taken.get(option.person)
+            if holder is not None and not (m.nhs and holder.nhs == m.nhs):
+                continue
+            if option.strong or option.score.weight >= model.link_weight:
+                chosen = option
+                break
+            if option.score.weight >= model.review_weight and review is None:
+                review = option
+        if chosen is not None:
+            method = chosen.strong or METHOD_MODEL
+            decision = LinkDecision(chosen.person, method, 1.0 if chosen.strong else chosen.score.probability, _explanation(chosen))
+            person = chosen.person
+        else:
+            person = store.new_person()
+            if review is not None:
+                decision = LinkDecision(person, METHOD_REVIEW, review.score.probability, _explanation(review))
+            else:
+                decision = LinkDecision(person, METHOD_NEW, 1.0, {"note": "no candidate above the review threshold"})
+        store.save_link(m, person, decision)
+        store.add_keys(person, keys[m.mention_key])
+        if review is not None and chosen is None:
+            store.raise_review(m, person, review.person, review.score)
+        decisions[m.mention_key] = decision
+        taken[person] = m
+
+    # Merges: a mention that matches other people as strongly as its own joins them up.
+    for m in mentions:
+        decision = decisions[m.mention_key]
+        person = store.person_of(m.mention_key) or decision.person
+        for option in _options(store, model, m, keys[m.mention_key], exclude=person):
+            if not (option.strong or option.score.weight >= model.link_weight):
+                break
+            person = store.person_of(m.mention_key) or person
+            if option.person == person:
+                continue
+            both = store.mentions_of([person, option.person])
+            conflict = merge_conflict(both.get(person, []), both.get(option.person, []))
+            if conflict is not None:
+                continue
+            keep, absorb = (person, option.person) if store.is_older(person, option.person) else (option.person, person)
+            store.merge(keep, absorb, {"via": "/".join(m.mention_key), **_explanation(option)})
+    return decisions
+
+
+__all__ = [
+    "LinkDecision", "LinkStore", "MentionKey", "candidate_conflict", "link_record", "twin_conflict",
+]
+
+
+class InMemoryStore:
+    """A ``LinkStore`` in dictionaries: for tests, the evaluation harness and batch rebuilds."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, set[str]] = {}
+        self.keys_of: dict[str, set[str]] = {}
+        self.members: dict[str, dict[MentionKey, MentionFeatures]] = {}
+        self.link: dict[MentionKey, str] = {}
+        self.decisions: dict[MentionKey, LinkDecision] = {}
+        self.created: dict[str, int] = {}
+        self.merged_into: dict[str, str] = {}
+        self.reviews: list[tuple[MentionKey, str, str, float]] = []
+        self.merges: list[tuple[str, str, Mapping[str, Any]]] = []
+        self._next = 0
+
+    def find_people(self, keys: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for key in keys:
+            out |= self.index.get(key, set())
+        return out
+
+    def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]:
+        return {p: list(self.members.get(p, {}).values()) for p in people}
+
+    def person_of(self, mention: MentionKey) -> str | None:
+        return self.link.get(mention)
+
+    def new_person(self) -> str:
+        self._next += 1
+        person = f"P{self._next:07d}"
+        self.created[person] = self._next
+        self.members[person] = {}
+        return person
+
+    def is_older(self, person: str, other: str) -> bool:
+        return self.created[person] < self.created[other]
+
+    def save_link(self, features: MentionFeatures, person: str, decision: LinkDecision) -> None:
+        previous = self.link.get(features.mention_key)
+        if previous is not None and previous != person:
+            self.members[previous].pop(features.mention_key, None)
+        self.link[features.mention_key] = person
+        self.members.setdefault(person, {})[features.mention_key] = features
+        if decision.method != "kept":
+            self.decisions[features.mention_key] = decision
+
+    def remove_mention(self, mention: MentionKey) -> None:
+        person = self.link.pop(mention, None)
+        if person is not None:
+            self.members[person].pop(mention, None)
+
+    def add_keys(self, person: str, keys: Iterable[str]) -> None:
+        held = self.keys_of.setdefault(person, set())
+        for key in keys:
+            if key not in held:
+                held.add(key)
+                self.index.setdefault(key, set()).add(person)
+
+    def merge(self, keep: str, absorb: str, evidence: Mapping[str, Any]) -> None:
+        for key, features in self.members.pop(absorb, {}).items():
+            self.members[keep][key] = features
+            self.link[key] = keep
+        for key in self.keys_of.pop(absorb, set()):
+            people = self.index[key]
+            people.discard(absorb)
+            people.add(keep)
+            self.keys_of.setdefault(keep, set()).add(key)
+        self.merged_into[absorb] = keep
+        self.merges.append((keep, absorb, evidence))
+
+    def raise_review(self, features: MentionFeatures, person: str, candidate: str, score: PairScore) -> None:
+        self.reviews.append((features.mention_key, person, candidate, score.probability))

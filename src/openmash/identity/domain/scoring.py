@@ -1,0 +1,291 @@
+"""Fellegi–Sunter scoring of one pair of mentions, with a per-field explanation.
+
+Each field is compared into a *level* (exact, nickname, typo...). A level
+carries m = P(level | same person) and u = P(level | different people); it
+adds log2(m/u) bits of evidence. A missing value adds nothing. The sum plus
+the prior log-odds gives the match probability. On the exact level of a name,
+u is the name's frequency when the trained model knows it (term frequency):
+two Smiths agreeing is weaker evidence than two Szymańskas.
+
+The model is a plain JSON-serialisable value: defaults ship below so that
+linking works before any training; ``openmash link train`` replaces m/u,
+the prior and the name frequencies with estimates from stored mentions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from openmash.identity.domain.features import MentionFeatures
+from openmash.identity.domain.names import are_nickname_variants, is_close_typo, is_loose_typo, surname_stem
+
+Levels = dict[str, tuple[float, float]]
+
+#: Default m/u per level, set from typical recording-error rates (see docs: identity model).
+DEFAULT_LEVELS: dict[str, Levels] = {
+    "given": {
+        "exact": (0.80, 0.010), "variant": (0.10, 0.004), "typo": (0.05, 0.004),
+        "loose": (0.025, 0.012), "else": (0.025, 0.970),
+    },
+    "surname": {
+        "exact": (0.82, 0.004), "variant": (0.08, 0.004), "typo": (0.05, 0.002),
+        "loose": (0.025, 0.006), "else": (0.025, 0.984),
+    },
+    "dob": {
+        "exact": (0.93, 0.0004), "swap": (0.015, 0.0001), "near": (0.04, 0.003),
+        "else": (0.015, 0.9965), "estimate_agrees": (0.97, 0.06), "estimate_disagrees": (0.03, 0.94),
+    },
+    "sex": {"agree": (0.97, 0.5), "disagree": (0.03, 0.5)},
+    "address": {
+        "household": (0.55, 0.0008), "postcode": (0.10, 0.0008), "district": (0.10, 0.03),
+        "else": (0.25, 0.968),
+    },
+    "nhs": {"agree": (0.999, 0.000001), "disagree": (0.001, 0.999999)},
+    "agency_id": {"agree": (0.95, 0.000001), "disagree": (0.05, 0.999999)},
+}
+
+#: Fields whose exact level may be adjusted by the value's frequency.
+TF_FIELDS = ("given", "surname")
+
+
+@dataclass(frozen=True)
+class LinkageModel:
+    """A versioned scoring model: m/u per field level, prior, name frequencies, thresholds."""
+
+    version: str = "default-1"
+    levels: dict[str, Levels] = field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_LEVELS.items()})
+    #: λ: the probability that two mentions in one block are the same person, before any field is compared.
+    prior: float = 1e-4
+    #: Relative frequency of each folded value, per TF field (trained).
+    term_frequencies: dict[str, dict[str, float]] = field(default_factory=dict)
+    tf_minimum: float = 0.0005
+    #: Probability at or above which a pair links; between ``review_at`` and this it goes to review.
+    link_at: float = 0.99
+    review_at: float = 0.5
+    trained_on: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prior_weight(self) -> float:
+        return math.log2(self.prior / (1 - self.prior))
+
+    @property
+    def link_weight(self) -> float:
+        return math.log2(self.link_at / (1 - self.link_at)) - self.prior_weight
+
+    @property
+    def review_weight(self) -> float:
+        return math.log2(self.review_at / (1 - self.review_at)) - self.prior_weight
+
+    def weight(self, comparison: str, level: str, value: str | None = None) -> float:
+        m, u = self.levels[comparison][level]
+        if value is not None and level == "exact" and comparison in self.term_frequencies:
+            tf = self.term_frequencies[comparison].get(value)
+            if tf is not None:
+                u = max(tf, self.tf_minimum)
+        return math.log2(m / u)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "levels": {c: {lv: [m, u] for lv, (m, u) in levels.items()} for c, levels in self.levels.items()},
+            "prior": self.prior,
+            "term_frequencies": self.term_frequencies,
+            "tf_minimum": self.tf_minimum,
+            "link_at": self.link_at,
+            "review_at": self.review_at,
+            "trained_on": self.trained_on,
+        }
+
+    @classmethod
+    def from_json(cls, obj: Mapping[str, Any]) -> LinkageModel:
+        levels = {k: dict(v) for k, v in DEFAULT_LEVELS.items()}
+        for comparison, lv in obj.get("levels", {}).items():
+            levels.setdefault(comparison, {})
+            for name, (m, u) in lv.items():
+                levels[comparison][name] = (float(m), float(u))
+        return cls(
+            version=str(obj.get("version", "default-1")),
+            levels=levels,
+            prior=float(obj.get("prior", 1e-4)),
+            term_frequencies={k: {n: float(f) for n, f in v.items()} for k, v in obj.get("term_frequencies", {}).items()},
+            tf_minimum=float(obj.get("tf_minimum", 0.0005)),
+            link_at=float(obj.get("link_at", 0.99)),
+            review_at=float(obj.get("review_at", 0.5)),
+            trained_on=dict(obj.get("trained_on", {})),
+        )
+
+
+# --- field comparisons: each returns a level name, or None when a value is missing ----------------
+
+
+def compare_given(a: tuple[str, ...], b: tuple[str, ...]) -> str | None:
+    if not a or not b:
+        return None
+    fa, fb = a[0], b[0]
+    if fa == fb:
+        return "exact"
+    if are_nickname_variants(fa, fb) or fa in b or fb in a:
+        return "variant"
+    if any(are_nickname_variants(x, y) for x in a for y in b if len(x) > 1 and len(y) > 1):
+        return "variant"
+    if is_close_typo(fa, fb) or any(is_close_typo(fa, y) for y in b[1:]) or any(is_close_typo(x, fb) for x in a[1:]):
+        return "typo"
+    if is_loose_typo(fa, fb):
+        return "loose"
+    return "else"
+
+
+def compare_surname(a: MentionFeatures, b: MentionFeatures) -> str | None:
+    if not a.family or not b.family:
+        return None
+    if a.family == b.family:
+        return "exact"
+    if set(a.surnames) & set(b.surnames):
+        return "variant"
+    stems_a = {surname_stem(s) for s in a.surnames}
+    if stems_a & {surname_stem(s) for s in b.surnames}:
+        return "variant"
+    if is_close_typo(a.family, b.family) or any(is_close_typo(x, y) for x in a.surnames for y in b.surnames):
+        return "typo"
+    if is_loose_typo(a.family, b.family):
+        return "loose"
+    return "else"
+
+
+def _years_overlap(a: tuple[int, int], b: tuple[int, int], slack: int = 1) -> bool:
+    return a[0] - slack <= b[1] and b[0] - slack <= a[1]
+
+
+def compare_dob(a: MentionFeatures, b: MentionFeatures) -> str | None:
+    if a.dob and b.dob:
+        if a.dob == b.dob:
+            return "exact"
+        ya, ma, da = a.dob[:4], a.dob[5:7], a.dob[8:10]
+        yb, mb, db = b.dob[:4], b.dob[5:7], b.dob[8:10]
+        if ya == yb and ma == db and da == mb:
+            return "swap"
+        if ma == mb and da == db and abs(int(ya) - int(yb)) == 1:
+            return "near"
+        if ya == yb and sum(x != y for x, y in zip(ma + da, mb + db, strict=True)) == 1:
+            return "near"
+        if ma == mb and da == db and sum(x != y for x, y in zip(ya, yb, strict=True)) == 1:
+            return "near"
+        return "else"
+    range_a = (int(a.dob[:4]),) * 2 if a.dob else a.birth_years
+    range_b = (int(b.dob[:4]),) * 2 if b.dob else b.birth_years
+    if range_a is None or range_b is None:
+        return None
+    return "estimate_agrees" if _years_overlap(range_a, range_b) else "estimate_disagrees"
+
+
+def compare_sex(a: MentionFeatures, b: MentionFeatures) -> str | None:
+    if not a.sex or not b.sex:
+        return None
+    return "agree" if a.sex == b.sex else "disagree"
+
+
+def same_household(a: MentionFeatures, b: MentionFeatures) -> bool:
+    uprn_a = {k for k in a.household if k.startswith("U:")}
+    uprn_b = {k for k in b.household if k.startswith("U:")}
+    if uprn_a and uprn_b:
+        # Two different UPRNs always mean different addresses (contract §3.2).
+        return bool(uprn_a & uprn_b)
+    return bool(set(a.household) & set(b.household))
+
+
+def compare_address(a: MentionFeatures, b: MentionFeatures) -> str | None:
+    if not (a.postcode or a.household) or not (b.postcode or b.household):
+        return None
+    if same_household(a, b):
+        return "household"
+    if a.postcode and b.postcode:
+        if a.postcode == b.postcode:
+            return "postcode"
+        if a.postcode[:-3] == b.postcode[:-3]:
+            return "district"
+    return "else"
+
+
+def compare_nhs(a: MentionFeatures, b: MentionFeatures) -> str | None:
+    if not a.nhs or not b.nhs:
+        return None
+    return "agree" if a.nhs == b.nhs else "disagree"
+
+
+def compare_agency_id(a: MentionFeatures, b: MentionFeatures) -> str | None:
+    if a.agency != b.agency or not a.agency_person_id or not b.agency_person_id:
+        return None
+    return "agree" if a.agency_person_id == b.agency_person_id else "disagree"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldEvidence:
+    field: str
+    level: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    weight: float
+    probability: float
+    evidence: tuple[FieldEvidence, ...]
+
+    def level(self, name: str) -> str | None:
+        return next((e.level for e in self.evidence if e.field == name), None)
+
+    def explain(self) -> list[dict[str, Any]]:
+        return [{"field": e.field, "level": e.level, "weight": round(e.weight, 2)} for e in self.evidence]
+
+
+def comparison_levels(a: MentionFeatures, b: MentionFeatures) -> dict[str, str | None]:
+    """The level of every field for this pair (None where a value is missing)."""
+    return {
+        "given": compare_given(a.given, b.given),
+        "surname": compare_surname(a, b),
+        "dob": compare_dob(a, b),
+        "sex": compare_sex(a, b),
+        "address": compare_address(a, b),
+        "nhs": compare_nhs(a, b),
+        "agency_id": compare_agency_id(a, b),
+    }
+
+
+def probability_from_weight(weight: float) -> float:
+    if weight > 60:
+        return 1.0
+    if weight < -60:
+        return 0.0
+    return 1.0 / (1.0 + 2.0 ** (-weight))
+
+
+def score_pair(model: LinkageModel, a: MentionFeatures, b: MentionFeatures) -> PairScore:
+    """Evidence that ``a`` and ``b`` name the same person, field by field."""
+    evidence: list[FieldEvidence] = []
+    total = model.prior_weight
+    for name, level in comparison_levels(a, b).items():
+        if level is None:
+            continue
+        value: str | None = None
+        if name == "given":
+            value = a.given[0]
+        elif name == "surname":
+            value = a.family
+        w = model.weight(name, level, value)
+        evidence.append(FieldEvidence(name, level, w))
+        total += w
+    return PairScore(total, probability_from_weight(total), tuple(evidence))
+
+
+def age_on(features: MentionFeatures, day: dt.date) -> int | None:
+    """Age in whole years on ``day`` from the trusted date of birth, else from the estimate."""
+    born = features.dob_date
+    if born is not None:
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    if features.birth_years is not None:
+        return day.year - features.birth_years[1]
+    return None
