@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+def pytest_addoption(parser):
+    parser.addoption("--screenshots", default="", help="save browser-journey screenshots in this folder")
+
+
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = SHARED / "samples"
 
