@@ -216,3 +216,8 @@ def _person_from_json(obj: Mapping[str, Any], occurred_at: dt.datetime) -> Perso
         gp_ods_code=obj.get("gp_ods_code"),
         dob_trusted=dob is None or not is_doubtful_date_of_birth(dob, occurred_at),
     )
+
+
+def person_from_json(obj: Mapping[str, Any], occurred_at: dt.datetime) -> PersonMention:
+    """One person object of a record (already schema-checked), dates of birth judged on ``occurred_at``."""
+    return _person_from_json(obj, occurred_at)
