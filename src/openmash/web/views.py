@@ -64,7 +64,7 @@ def home_view(request: HttpRequest) -> HttpResponse:
     links = [link for r in sorted(viewer.roles) for link in ROLE_LINKS.get(r, [])]
     return render(request, "web/home.html", {
         "heading": ROLE_HEADINGS[role] if role else _("No role yet"),
-        "team_name": str(request.user.team or ""),  # type: ignore[union-attr]
+        "team_name": request.user.team.name if request.user.team else "",  # type: ignore[union-attr]
         "roles": [ROLE_HEADINGS[r] for r in sorted(viewer.roles)],
         "links": links,
     })
