@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from openmash.identity.domain.features import MentionFeatures
 from openmash.identity.domain.names import are_nickname_variants, is_known_given_name
-from openmash.identity.domain.scoring import compare_dob, compare_given, compare_surname, same_household
+from openmash.identity.domain.scoring import compare_dob, compare_given, compare_surname
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,19 +32,42 @@ class Conflict:
         return f"{self.reason}: {self.detail}"
 
 
-def twin_conflict(a: MentionFeatures, b: MentionFeatures) -> bool:
-    """Same surname and date of birth but not the same given name."""
+def _twin_like(a: MentionFeatures, b: MentionFeatures) -> bool:
+    """Same surname and date of birth but given names that cannot be one name."""
     if compare_dob(a, b) != "exact":
         return False
     if compare_surname(a, b) not in ("exact", "variant", "typo"):
         return False
+    return not given_names_compatible(a, b)
+
+
+def given_names_compatible(a: MentionFeatures, b: MentionFeatures) -> bool:
+    """One name, however written: equal, a nickname or a swap, or a slip of the keyboard.
+
+    Names that differ by a slip (Kalyeigh/Kayleigh) are one name mistyped; names
+    that are each a real, distinct name (Jack/Jake, Ella/Ellie) are two people.
+    A missing or placeholder given name ("Baby") is compatible with anything.
+    """
     level = compare_given(a.given, b.given)
-    if level in ("else", "loose"):
+    if level in (None, "exact", "variant"):
         return True
-    if level == "typo" and same_household(a, b):
+    if level in ("typo", "loose"):
         fa, fb = a.given[0], b.given[0]
-        return is_known_given_name(fa) and is_known_given_name(fb) and not are_nickname_variants(fa, fb)
+        return not (is_known_given_name(fa) and is_known_given_name(fb) and not are_nickname_variants(fa, fb))
     return False
+
+
+def twin_conflict(left: Sequence[MentionFeatures], right: Sequence[MentionFeatures]) -> tuple[MentionFeatures, MentionFeatures] | None:
+    """A twin-like pair across two people, where one side's given name fits none of the other's names."""
+    for a in left:
+        for b in right:
+            if not _twin_like(a, b):
+                continue
+            if not any(given_names_compatible(a, other) for other in right) or not any(
+                given_names_compatible(b, other) for other in left
+            ):
+                return (a, b)
+    return None
 
 
 def nhs_numbers(mentions: Iterable[MentionFeatures]) -> set[str]:
@@ -77,8 +100,11 @@ def merge_conflict(left: Sequence[MentionFeatures], right: Sequence[MentionFeatu
     if shared:
         agency, record_id = sorted(shared)[0]
         return Conflict("named_in_same_record", f"{agency}:{record_id}")
-    for a in left:
-        for b in right:
-            if twin_conflict(a, b):
-                return Conflict("twins", f"{' '.join(a.given)} / {' '.join(b.given)} {a.family} born {a.dob}")
+    if any(ids_left[agency] & ids_right[agency] for agency in ids_left.keys() & ids_right.keys()):
+        # The agency itself says these are one person: its own id outranks a name comparison.
+        return None
+    twins = twin_conflict(left, right)
+    if twins is not None:
+        a, b = twins
+        return Conflict("twins", f"{' '.join(a.given)} / {' '.join(b.given)} {a.family} born {a.dob}")
     return None

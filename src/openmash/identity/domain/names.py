@@ -12,6 +12,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from functools import lru_cache
+from importlib import resources
 
 from rapidfuzz.distance import DamerauLevenshtein, JaroWinkler
 
@@ -81,9 +82,17 @@ def are_nickname_variants(a: str, b: str) -> bool:
     return a == b or bool(given_variants(a) & given_variants(b))
 
 
+def _load_given_names() -> frozenset[str]:
+    text = resources.files("openmash.identity.domain").joinpath("given_names.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+_KNOWN_GIVEN = _load_given_names()
+
+
 def is_known_given_name(name: str) -> bool:
-    """True for a name in the nickname tables (a real name, not a typo)."""
-    return name in _FORMALS
+    """True for a real given name (nickname tables or the shipped name list), not a typo of one."""
+    return name in _FORMALS or name in _KNOWN_GIVEN
 
 
 # Lithuanian surnames change with gender and marital status (Kazlauskas, Kazlauskienė,
@@ -148,11 +157,14 @@ def is_close_typo(a: str, b: str) -> bool:
 
 
 def is_loose_typo(a: str, b: str) -> bool:
-    """Two slips: two edits when both names have four letters or more, or JW ≥ 0.88."""
+    """Two slips: two edits when both names have four letters or more, or JW ≥ 0.88;
+    a two-letter name one edit from a longer one with the same first letter (Lo/Leo)."""
     if is_close_typo(a, b):
         return True
     shortest = min(len(a), len(b))
-    if shortest < 3:
+    if shortest == 2:
+        return a[0] == b[0] and edit_distance(a, b) <= 1
+    if shortest < 2:
         return False
     if shortest >= 4 and edit_distance(a, b) <= 2:
         return True

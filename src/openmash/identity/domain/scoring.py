@@ -37,7 +37,8 @@ DEFAULT_LEVELS: dict[str, Levels] = {
     },
     "dob": {
         "exact": (0.93, 0.0004), "swap": (0.015, 0.0001), "near": (0.04, 0.003),
-        "else": (0.015, 0.9965), "estimate_agrees": (0.97, 0.06), "estimate_disagrees": (0.03, 0.94),
+        "else": (0.015, 0.9965),
+        "estimate_agrees": (0.80, 0.05), "estimate_close": (0.17, 0.09), "estimate_disagrees": (0.03, 0.86),
     },
     "sex": {"agree": (0.97, 0.5), "disagree": (0.03, 0.5)},
     "address": {
@@ -74,11 +75,12 @@ class LinkageModel:
 
     @property
     def link_weight(self) -> float:
-        return math.log2(self.link_at / (1 - self.link_at)) - self.prior_weight
+        """Posterior log2-odds (prior included) at which a pair links."""
+        return math.log2(self.link_at / (1 - self.link_at))
 
     @property
     def review_weight(self) -> float:
-        return math.log2(self.review_at / (1 - self.review_at)) - self.prior_weight
+        return math.log2(self.review_at / (1 - self.review_at))
 
     def weight(self, comparison: str, level: str, value: str | None = None) -> float:
         m, u = self.levels[comparison][level]
@@ -179,7 +181,17 @@ def compare_dob(a: MentionFeatures, b: MentionFeatures) -> str | None:
     range_b = (int(b.dob[:4]),) * 2 if b.dob else b.birth_years
     if range_a is None or range_b is None:
         return None
-    return "estimate_agrees" if _years_overlap(range_a, range_b) else "estimate_disagrees"
+    if _years_overlap(range_a, range_b):
+        return "estimate_agrees"
+    # An adult's age is often guessed a few years out; a child's rarely.
+    if _is_adult_estimate(a) and _is_adult_estimate(b) and _years_overlap(range_a, range_b, slack=3):
+        return "estimate_close"
+    return "estimate_disagrees"
+
+
+def _is_adult_estimate(features: MentionFeatures) -> bool:
+    age = age_on(features, dt.date.fromisoformat(features.occurred))
+    return age is not None and age >= 18
 
 
 def compare_sex(a: MentionFeatures, b: MentionFeatures) -> str | None:
