@@ -1,0 +1,446 @@
+"""Ingest: store records by interchange contract v1, idempotently, and hand each stored version on.
+
+One command (or one API request) is one batch (§8): every line is read first, then the
+lines are processed in ascending ``recorded_at`` (ties: file order, then line order).
+Each line ends as exactly one of new / updated / duplicate / stale / quarantined.
+
+Atomicity. Records are committed in chunks: one record per transaction in live mode,
+up to ``BACKFILL_CHUNK`` records per transaction in a backfill. A chunk commits whole or
+not at all, and every record is idempotent by ``(agency, record_id, version)``, so a crash
+at any moment followed by a re-run ends in the same state as one clean run. Nothing of a
+quarantined line is stored outside ``Quarantine``, and a record is never half-applied.
+
+Pipeline. Each stored version is passed, inside its transaction and in processing order,
+to every dotted path in ``settings.OPENMASH_PIPELINE_STAGES`` as ``stage(version, live=...)``.
+When stages are configured, records are written one at a time (still chunked for commits),
+so a stage never sees a record that is processed after the one it is handling.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import hashlib
+import json
+import logging
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import batched
+from pathlib import Path
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from openmash.intake.domain.contract import LineCheck, check_line, content_hash, is_blank
+from openmash.intake.domain.record import parse_datetime
+from openmash.intake.models import (
+    DataQualityTask,
+    Mention,
+    ProcessingSequence,
+    Quarantine,
+    Record,
+    RecordVersion,
+)
+from openmash.platform.audit import Actor, Event, record_events
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["new", "updated", "duplicate", "stale", "quarantined"]
+Progress = Callable[[int, int], None]
+Stage = Callable[..., Any]
+
+#: Records per transaction in a backfill (live mode commits each record on its own).
+BACKFILL_CHUNK = 500
+#: A quarantined safeguarding line is due on the front door one hour after it was read (§1).
+QUARANTINE_TASK_DUE = dt.timedelta(hours=1)
+INGEST_ACTOR = Actor.system("ingest")
+_FIRST = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+class FeedError(Exception):
+    """A feed cannot be opened or read; nothing of the command is ingested (exit status 2)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One non-blank line (or API item) waiting to be processed."""
+
+    source: str
+    source_index: int
+    line: int
+    raw: bytes
+    first_line: bool
+    received_at: dt.datetime
+    live: bool
+
+    def sort_key(self) -> tuple[int, dt.datetime, int, int]:
+        recorded_at = _recorded_at(self.raw)
+        # Lines without a readable recorded_at will be quarantined; they go first, in file order.
+        return (0, _FIRST, self.source_index, self.line) if recorded_at is None else (
+            1, recorded_at, self.source_index, self.line)
+
+
+@dataclass(frozen=True, slots=True)
+class LineResult:
+    """What happened to one line or API item."""
+
+    source: str
+    line: int
+    outcome: Outcome
+    agency: str | None
+    record_id: str | None
+    version: int | None = None
+    problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    conflicting: bool = False
+    source_index: int = 0
+
+
+@dataclass
+class IngestReport:
+    """The counts and lists of contract §8, for one command or request."""
+
+    results: list[LineResult] = field(default_factory=list)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+    @property
+    def quarantined(self) -> int:
+        return self.count("quarantined")
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.quarantined else 0
+
+    def ordered(self) -> list[LineResult]:
+        return sorted(self.results, key=lambda r: (r.source_index, r.line))
+
+    def as_json(self) -> dict[str, Any]:
+        rows = self.ordered()
+        return {
+            "new": self.count("new"),
+            "updated": self.count("updated"),
+            "duplicate": self.count("duplicate"),
+            "stale": self.count("stale"),
+            "quarantined": self.quarantined,
+            "warnings": sum(1 for r in rows if r.warnings and r.outcome in ("new", "updated")),
+            "quarantined_lines": [
+                {"file": r.source, "line": r.line, "record_id": r.record_id, "agency": r.agency,
+                 "problems": list(r.problems)} for r in rows if r.outcome == "quarantined"],
+            "warning_lines": [
+                {"file": r.source, "line": r.line, "record_id": r.record_id, "agency": r.agency,
+                 "warnings": list(r.warnings)} for r in rows if r.warnings and r.outcome in ("new", "updated")],
+            "conflicting_duplicates": [
+                {"file": r.source, "line": r.line, "record_id": r.record_id, "agency": r.agency}
+                for r in rows if r.conflicting],
+        }
+
+
+# --- reading ---------------------------------------------------------------------------------------------------
+
+
+def read_feed(path: Path) -> list[bytes]:
+    """Every physical line of a feed (gzip by its magic bytes, whatever its name), without line breaks."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise FeedError(f"cannot open {path}: {exc.strerror or exc}") from exc
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise FeedError(f"cannot read {path}: it starts like gzip but does not decompress ({exc})") from exc
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()  # the final line break ends the last line; it does not start another
+    return [line[:-1] if line.endswith(b"\r") else line for line in lines]
+
+
+def _recorded_at(raw: bytes) -> dt.datetime | None:
+    try:
+        value = json.loads(raw)
+        stamp = parse_datetime(value["recorded_at"])
+    except Exception:  # noqa: BLE001 - any unreadable line is simply quarantined later
+        return None
+    return stamp if stamp.tzinfo is not None else None
+
+
+def read_entries(paths: Sequence[str | Path], *, live: bool) -> list[Entry]:
+    """Open and read every file first (§8): one that cannot be read stops the command before anything is stored."""
+    entries: list[Entry] = []
+    for index, name in enumerate(paths):
+        path = Path(name)
+        received_at = timezone.now()
+        for number, raw in enumerate(read_feed(path), 1):
+            if not is_blank(raw, first_line=number == 1):
+                entries.append(Entry(str(name), index, number, raw, number == 1, received_at, live))
+    return entries
+
+
+# --- use cases -------------------------------------------------------------------------------------------------
+
+
+def ingest_files(
+    paths: Sequence[str | Path],
+    *,
+    backfill: bool,
+    progress: Progress | None = None,
+    actor: Actor = INGEST_ACTOR,
+    chunk_size: int | None = None,
+) -> IngestReport:
+    """``openmash ingest``: read every file, then process every line in ``recorded_at`` order."""
+    entries = read_entries(paths, live=not backfill)
+    return process_entries(entries, live=not backfill, progress=progress, actor=actor,
+                           chunk_size=chunk_size or (BACKFILL_CHUNK if backfill else 1))
+
+
+def ingest_items(items: Sequence[Any], *, source: str, actor: Actor, live: bool = True) -> IngestReport:
+    """The HTTP API: a JSON array of records, one batch; results carry the item index as ``line`` (1-based)."""
+    now = timezone.now()
+    entries = [
+        Entry(source, 0, index, _item_bytes(item), False, now, live) for index, item in enumerate(items, 1)
+    ]
+    return process_entries(entries, live=live, actor=actor, chunk_size=1)
+
+
+def _item_bytes(item: Any) -> bytes:
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8", errors="surrogatepass")
+
+
+def process_entries(
+    entries: Iterable[Entry],
+    *,
+    live: bool,
+    actor: Actor = INGEST_ACTOR,
+    progress: Progress | None = None,
+    chunk_size: int = 1,
+) -> IngestReport:
+    ordered = sorted(entries, key=Entry.sort_key)
+    report = IngestReport()
+    stages = pipeline_stages()
+    done = 0
+    for chunk in batched(ordered, max(1, chunk_size)):
+        checked = [(entry, check_line(entry.raw, first_line=entry.first_line)) for entry in chunk]
+        report.results.extend(_commit_chunk(checked, stages=stages, actor=actor))
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(ordered))
+    return report
+
+
+def pipeline_stages() -> list[Stage]:
+    return [import_string(path) for path in getattr(settings, "OPENMASH_PIPELINE_STAGES", [])]
+
+
+def _commit_chunk(checked: list[tuple[Entry, LineCheck]], *, stages: list[Stage], actor: Actor) -> list[LineResult]:
+    try:
+        with transaction.atomic():
+            return _apply(checked, stages=stages, actor=actor)
+    except Exception:
+        if len(checked) == 1:
+            return [_apply_or_hold(checked[0], stages=stages, actor=actor)]
+        # Something in the chunk failed: nothing of it was committed. Redo it one record at a time,
+        # so the failure is confined to the one record that causes it.
+        log.warning("chunk of %d records failed; retrying one record at a time", len(checked), exc_info=True)
+        return [_apply_or_hold(pair, stages=stages, actor=actor) for pair in checked]
+
+
+def _apply_or_hold(pair: tuple[Entry, LineCheck], *, stages: list[Stage], actor: Actor) -> LineResult:
+    entry, check = pair
+    try:
+        with transaction.atomic():
+            return _apply([pair], stages=stages, actor=actor)[0]
+    except Exception as exc:
+        # A valid record that OpenMASH itself failed on (a bug, a stage error) is held in quarantine with the
+        # reason, rather than blocking the rest of the feed; it can be re-submitted once fixed.
+        log.exception("%s line %d could not be stored", entry.source, entry.line)
+        problem = (f"OpenMASH could not store this record (internal error: {type(exc).__name__}: {exc}); "
+                   "it is held in quarantine to be re-submitted")
+        held = LineCheck(problems=(*check.problems, problem), agency=check.agency, record_id=check.record_id,
+                         kind=check.kind)
+        with transaction.atomic():
+            return _apply([(entry, held)], stages=stages, actor=actor)[0]
+
+
+# --- storing ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Stored:
+    """What is known of one record while a chunk is applied."""
+
+    record: Record
+    version: int
+    content_hash: str
+    is_new: bool
+    mentions: dict[str, Mention] | None = None
+    touched: bool = False
+
+
+def _apply(checked: list[tuple[Entry, LineCheck]], *, stages: list[Stage], actor: Actor) -> list[LineResult]:
+    sequence, _ = ProcessingSequence.objects.select_for_update().get_or_create(id=1)
+    results: list[LineResult] = []
+    events: list[Event] = []
+    accepted = [(e, c) for e, c in checked if c.accepted]
+    results.extend(_quarantine([(e, c) for e, c in checked if not c.accepted], events, actor))
+    if stages:
+        # One record at a time: each stage sees exactly the records processed before this one.
+        for pair in accepted:
+            stored, pair_results = _store([pair], sequence, events, actor)
+            results.extend(pair_results)
+            for version in stored:
+                for stage in stages:
+                    stage(version, live=version.live)
+    else:
+        results.extend(_store(accepted, sequence, events, actor)[1])
+    sequence.save(update_fields=["last"])
+    record_events(events)
+    return results
+
+
+def _store(
+    pairs: list[tuple[Entry, LineCheck]], sequence: ProcessingSequence, events: list[Event], actor: Actor
+) -> tuple[list[RecordVersion], list[LineResult]]:
+    if not pairs:
+        return [], []
+    known = _load_state(pairs)
+    results: list[LineResult] = []
+    stored: list[tuple[_Stored, RecordVersion, dict[str, Any]]] = []
+    for entry, check in pairs:
+        record, data = check.record, check.data
+        assert record is not None and data is not None
+        digest = content_hash(data)
+        state = known.get(record.key)
+        conflicting = False
+        if state is None:
+            outcome: Outcome = "new"
+            state = known[record.key] = _Stored(
+                Record(agency=record.agency, record_id=record.record_id, kind=record.kind), 0, "", is_new=True,
+                mentions={})
+        elif record.version > state.version:
+            outcome = "updated"
+        elif record.version == state.version:
+            outcome, conflicting = "duplicate", digest != state.content_hash
+        else:
+            outcome = "stale"
+        if outcome in ("new", "updated"):
+            sequence.last += 1
+            version = RecordVersion(
+                record=state.record, version=record.version, kind=record.kind, occurred_at=record.occurred_at,
+                recorded_at=record.recorded_at, ended_at=record.ended_at,
+                raw=entry.raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8"), data=data, content_hash=digest,
+                received_at=entry.received_at, source_file=entry.source[:500], source_line=entry.line,
+                seq=sequence.last, live=entry.live, withdrawn=record.withdrawn, warnings=list(check.warnings),
+            )
+            state.version, state.content_hash, state.touched = record.version, digest, True
+            state.record.kind, state.record.withdrawn = record.kind, record.withdrawn
+            stored.append((state, version, data))
+            action = "record.withdrawn" if record.withdrawn else "record.stored"
+            events.append(Event(actor=actor, action=action, object_type="record",
+                                object_id=f"{record.agency}/{record.record_id}", purpose="ingest",
+                                details={"version": record.version, "outcome": outcome, "source": entry.source,
+                                         "line": entry.line}))
+        results.append(LineResult(entry.source, entry.line, outcome, record.agency, record.record_id, record.version,
+                                  warnings=check.warnings if outcome in ("new", "updated") else (),
+                                  conflicting=conflicting, source_index=entry.source_index))
+    if stored:
+        _write(known, stored)
+    return [version for _, version, _ in stored], results
+
+
+def _load_state(pairs: list[tuple[Entry, LineCheck]]) -> dict[tuple[str, str], _Stored]:
+    keys = {check.record.key for _, check in pairs if check.record is not None}
+    rows = (Record.objects.filter(record_id__in={record_id for _, record_id in keys})
+            .select_related("current").only("id", "agency", "record_id", "kind", "withdrawn", "current_id",
+                                            "current__version", "current__content_hash"))
+    known: dict[tuple[str, str], _Stored] = {}
+    for row in rows:
+        if (row.agency, row.record_id) in keys:
+            current = row.current
+            known[(row.agency, row.record_id)] = _Stored(
+                row, current.version if current else 0, current.content_hash if current else "", is_new=False)
+    return known
+
+
+def _write(known: dict[tuple[str, str], _Stored], stored: list[tuple[_Stored, RecordVersion, dict[str, Any]]]) -> None:
+    Record.objects.bulk_create([s.record for s in known.values() if s.is_new and s.touched])
+    # bulk_create copies the primary keys just given to new records into the versions' foreign keys.
+    RecordVersion.objects.bulk_create([version for _, version, _ in stored])
+    touched = [s for s in known.values() if s.touched]
+    latest = {id(state): version for state, version, _ in stored}
+    for state in touched:
+        state.record.current = latest[id(state)]
+    Record.objects.bulk_update([s.record for s in touched], ["current", "kind", "withdrawn"])
+    _write_mentions(touched, stored)
+
+
+def _write_mentions(touched: list[_Stored], stored: list[tuple[_Stored, RecordVersion, dict[str, Any]]]) -> None:
+    existing_ids = [s.record.pk for s in touched if s.mentions is None]
+    by_record: dict[int, dict[str, Mention]] = {}
+    for mention in Mention.objects.filter(record_id__in=existing_ids).only("id", "record_id", "ref", "active"):
+        by_record.setdefault(mention.record_id, {})[mention.ref] = mention
+    for state in touched:
+        if state.mentions is None:
+            state.mentions = by_record.get(state.record.pk, {})
+    created: dict[int, Mention] = {}
+    updated: dict[int, Mention] = {}
+    for state, version, data in stored:
+        assert state.mentions is not None
+        named: set[str] = set()
+        for person in data["people"]:
+            ref = person["ref"]
+            named.add(ref)
+            found = state.mentions.get(ref)
+            if found is None:
+                mention = state.mentions[ref] = Mention(record=state.record, ref=ref)
+                created[id(mention)] = mention
+            else:
+                mention = found
+                if mention.pk is not None:
+                    updated[id(mention)] = mention
+            mention.role, mention.data, mention.version, mention.active = person["role"], person, version, True
+        for ref, mention in state.mentions.items():
+            if ref not in named and mention.active is not False:
+                mention.active = False
+                if mention.pk is not None:
+                    updated[id(mention)] = mention
+    Mention.objects.bulk_create(list(created.values()))
+    if updated:
+        Mention.objects.bulk_update(list(updated.values()), ["role", "data", "version", "active"])
+
+
+def _quarantine(pairs: list[tuple[Entry, LineCheck]], events: list[Event], actor: Actor) -> list[LineResult]:
+    if not pairs:
+        return []
+    rows: dict[tuple[str, int, str], tuple[Quarantine, LineCheck]] = {}
+    for entry, check in pairs:
+        digest = hashlib.sha256(entry.raw).hexdigest()
+        key = (entry.source[:500], entry.line, digest)
+        rows[key] = (Quarantine(
+            source_file=key[0], line=entry.line, agency=check.agency, record_id=check.record_id, kind=check.kind,
+            problems=list(check.problems), raw=entry.raw, raw_sha256=digest, received_at=entry.received_at,
+            live=entry.live), check)
+    seen = set(Quarantine.objects.filter(raw_sha256__in=[k[2] for k in rows])
+               .values_list("source_file", "line", "raw_sha256"))
+    fresh = [(row, check) for key, (row, check) in rows.items() if key not in seen]
+    Quarantine.objects.bulk_create([row for row, _ in fresh])
+    tasks = [
+        DataQualityTask(kind=DataQualityTask.Kind.QUARANTINED_SAFEGUARDING_RECORD, quarantine=row, agency=row.agency,
+                        created_at=row.received_at, due_at=row.received_at + QUARANTINE_TASK_DUE)
+        for row, check in fresh if check.is_safeguarding
+    ]
+    DataQualityTask.objects.bulk_create(tasks)
+    for row, _ in fresh:
+        events.append(Event(actor=actor, action="record.quarantined", object_type="quarantine", object_id=str(row.pk),
+                            purpose="ingest", details={"source": row.source_file, "line": row.line,
+                                                       "agency": row.agency, "record_id": row.record_id}))
+    return [
+        LineResult(entry.source, entry.line, "quarantined", check.agency, check.record_id, problems=check.problems,
+                   source_index=entry.source_index)
+        for entry, check in pairs
+    ]
