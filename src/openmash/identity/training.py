@@ -1,0 +1,216 @@
+"""Train the linkage model's m/u, prior and name frequencies with Splink 5 on DuckDB.
+
+The only module (with ``rebuild``) that imports Splink. The comparisons below
+are the SQL twins of ``domain.scoring``'s Python comparisons, level for level
+and with the same names, so the trained m/u drop straight into ``LinkageModel``
+and the real-time scorer keeps running in-process, without Splink.
+
+Training follows Splink's usual recipe: the prior from deterministic rules,
+u from random pairs, m by expectation maximisation in two sessions blocked on
+date of birth and on name (each session estimates the fields it does not block on).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import pandas as pd
+
+from openmash.identity.domain.features import MentionFeatures
+from openmash.identity.domain.names import given_variants, surname_stem
+from openmash.identity.domain.scoring import LinkageModel
+
+logger = logging.getLogger(__name__)
+
+#: Fields the model trains; NHS number and agency ids are strong identifiers handled by rule.
+TRAINED_FIELDS = ("given", "surname", "dob", "sex", "address")
+#: EM on a small county can drive an m to ~0 (one recording error seen nowhere): a floor keeps
+#: every level finite, so a single slip never outweighs everything else.
+M_FLOOR = 0.002
+U_FLOOR = 1e-6
+
+
+def features_frame(features: Sequence[MentionFeatures]) -> pd.DataFrame:
+    """One row per mention with the columns the SQL comparisons read."""
+    rows: list[dict[str, Any]] = []
+    for i, f in enumerate(features):
+        formals: set[str] = set()
+        for token in f.given[:3]:
+            formals |= given_variants(token)
+        dob = f.dob
+        lo, hi = (int(dob[:4]), int(dob[:4])) if dob else (f.birth_years or (None, None))
+        occurred = dt.date.fromisoformat(f.occurred)
+        rows.append({
+            "unique_id": i,
+            "given_first": f.given[0] if f.given else None,
+            "given_all": list(f.given),
+            "given_formals": sorted(formals),
+            "family": f.family or None,
+            "surname_forms": list(f.surnames),
+            "surname_stems": sorted({surname_stem(s) for s in f.surnames}),
+            "dob": dob,
+            "dob_y": dob[:4] if dob else None,
+            "dob_md": dob[5:7] + dob[8:10] if dob else None,
+            "dob_m": dob[5:7] if dob else None,
+            "dob_d": dob[8:10] if dob else None,
+            "birth_lo": lo,
+            "birth_hi": hi,
+            "adult": bool(hi is not None and occurred.year - hi >= 18),
+            "sex": f.sex,
+            "postcode": f.postcode,
+            "district": f.postcode[:-3] if f.postcode else None,
+            "households": list(f.household),
+            "has_address": bool(f.postcode or f.household),
+            "nhs": f.nhs,
+        })
+    return pd.DataFrame(rows)
+
+
+def _name_comparison(name: str, first: str, forms_sql: str) -> Any:
+    import splink.comparison_level_library as cll
+    from splink.comparison_library import CustomComparison
+
+    l_, r_ = f"{first}_l", f"{first}_r"
+    return CustomComparison(
+        output_column_name=name,
+        comparison_levels=[
+            cll.CustomLevel(f"{l_} IS NULL OR {r_} IS NULL", label_for_charts="null").configure(is_null_level=True),
+            cll.CustomLevel(f"{l_} = {r_}", label_for_charts="exact").configure(
+                tf_adjustment_column=first, tf_adjustment_weight=1.0
+            ),
+            cll.CustomLevel(forms_sql, label_for_charts="variant"),
+            cll.CustomLevel(
+                f"damerau_levenshtein({l_}, {r_}) <= 1 OR (least(length({l_}), length({r_})) >= 6 AND jaro_winkler_similarity({l_}, {r_}) >= 0.94)",
+                label_for_charts="typo",
+            ),
+            cll.CustomLevel(
+                f"damerau_levenshtein({l_}, {r_}) <= 2 OR jaro_winkler_similarity({l_}, {r_}) >= 0.88",
+                label_for_charts="loose",
+            ),
+            cll.ElseLevel().configure(label_for_charts="else"),
+        ],
+    )
+
+
+def _comparisons() -> list[Any]:
+    import splink.comparison_level_library as cll
+    from splink.comparison_library import CustomComparison
+
+    given = _name_comparison(
+        "given", "given_first",
+        "list_has_any(given_formals_l, given_formals_r) OR list_contains(given_all_r, given_first_l) OR list_contains(given_all_l, given_first_r)",
+    )
+    surname = _name_comparison(
+        "surname", "family",
+        "list_has_any(surname_forms_l, surname_forms_r) OR list_has_any(surname_stems_l, surname_stems_r)",
+    )
+    dob = CustomComparison(
+        output_column_name="dob",
+        comparison_levels=[
+            cll.CustomLevel("birth_lo_l IS NULL OR birth_lo_r IS NULL", label_for_charts="null").configure(is_null_level=True),
+            cll.CustomLevel("dob_l = dob_r", label_for_charts="exact"),
+            cll.CustomLevel("dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r", label_for_charts="swap"),
+            cll.CustomLevel(
+                "(dob_md_l = dob_md_r AND (abs(cast(dob_y_l AS INTEGER) - cast(dob_y_r AS INTEGER)) = 1 OR hamming(dob_y_l, dob_y_r) = 1))"
+                " OR (dob_y_l = dob_y_r AND hamming(dob_md_l, dob_md_r) = 1)",
+                label_for_charts="near",
+            ),
+            cll.CustomLevel("dob_l IS NOT NULL AND dob_r IS NOT NULL", label_for_charts="else"),
+            cll.CustomLevel("birth_lo_l - 1 <= birth_hi_r AND birth_lo_r - 1 <= birth_hi_l", label_for_charts="estimate_agrees"),
+            cll.CustomLevel(
+                "adult_l AND adult_r AND birth_lo_l - 3 <= birth_hi_r AND birth_lo_r - 3 <= birth_hi_l",
+                label_for_charts="estimate_close",
+            ),
+            cll.ElseLevel().configure(label_for_charts="estimate_disagrees"),
+        ],
+    )
+    sex = CustomComparison(
+        output_column_name="sex",
+        comparison_levels=[
+            cll.CustomLevel("sex_l IS NULL OR sex_r IS NULL", label_for_charts="null").configure(is_null_level=True),
+            cll.CustomLevel("sex_l = sex_r", label_for_charts="agree"),
+            cll.ElseLevel().configure(label_for_charts="disagree"),
+        ],
+    )
+    address = CustomComparison(
+        output_column_name="address",
+        comparison_levels=[
+            cll.CustomLevel("NOT has_address_l OR NOT has_address_r", label_for_charts="null").configure(is_null_level=True),
+            cll.CustomLevel("list_has_any(households_l, households_r)", label_for_charts="household"),
+            cll.CustomLevel("postcode_l = postcode_r", label_for_charts="postcode"),
+            cll.CustomLevel("district_l = district_r", label_for_charts="district"),
+            cll.ElseLevel().configure(label_for_charts="else"),
+        ],
+    )
+    return [given, surname, dob, sex, address]
+
+
+def train_model(
+    features: Sequence[MentionFeatures],
+    *,
+    base: LinkageModel | None = None,
+    version: str,
+    max_pairs: float = 2e6,
+    em_max_pairs: float = 2e7,
+    seed: int = 1,
+) -> LinkageModel:
+    """Estimate m/u, the prior and name frequencies from stored mentions; returns a new model version."""
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    base = base or LinkageModel()
+    frame = features_frame(features)
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=_comparisons(),
+        blocking_rules_to_generate_predictions=[block_on("nhs"), block_on("dob"), block_on("family", "postcode")],
+        retain_intermediate_calculation_columns=False,
+    )
+    db_api = DuckDBAPI()
+    linker = Linker(db_api.register(frame), settings, log_level=logging.WARNING)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("nhs"), block_on("given_first", "family", "dob")], recall=0.8
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
+    for rule in (block_on("dob"), block_on("given_first", "family")):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule, estimate_without_term_frequencies=True)
+        except Exception:  # noqa: BLE001 - a session with too few pairs leaves the defaults in place
+            logger.warning("EM session %s did not converge; keeping earlier estimates", rule, exc_info=True)
+    trained = linker.misc.save_model_to_json()
+    levels = {k: dict(v) for k, v in base.levels.items()}
+    for comparison in trained["comparisons"]:
+        name = comparison["output_column_name"]
+        if name not in TRAINED_FIELDS:
+            continue
+        for level in comparison["comparison_levels"]:
+            label = level.get("label_for_charts")
+            m, u = level.get("m_probability"), level.get("u_probability")
+            if label in levels[name] and m is not None and u is not None:
+                levels[name][label] = (_clamp(float(m), M_FLOOR), _clamp(float(u), U_FLOOR))
+    term_frequencies = {
+        "given": _frequencies(f.given[0] for f in features if f.given),
+        "surname": _frequencies(f.family for f in features if f.family),
+    }
+    return replace(
+        base,
+        version=version,
+        levels=levels,
+        prior=float(trained.get("probability_two_random_records_match", base.prior)),
+        term_frequencies=term_frequencies,
+        trained_on={"mentions": len(features), "trained_at": dt.datetime.now(dt.UTC).isoformat(), "engine": "splink-duckdb"},
+    )
+
+
+def _clamp(p: float, floor: float) -> float:
+    return min(max(p, floor), 1 - floor)
+
+
+def _frequencies(values: Any) -> dict[str, float]:
+    counts = Counter(values)
+    total = sum(counts.values()) or 1
+    return {value: n / total for value, n in counts.items()}
