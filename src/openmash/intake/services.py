@@ -444,3 +444,53 @@ def _quarantine(pairs: list[tuple[Entry, LineCheck]], events: list[Event], actor
                    source_index=entry.source_index)
         for entry, check in pairs
     ]
+
+
+# --- quarantine review -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Resubmission:
+    accepted: bool
+    problems: tuple[str, ...]
+    result: LineResult | None = None
+
+
+def resubmit_quarantined(quarantine: Quarantine, corrected: str, *, actor: Actor) -> Resubmission:
+    """Process a corrected version of a quarantined line as the sender would have sent it.
+
+    A correction that still fails the contract stores nothing and leaves the quarantine open; an
+    accepted one is ingested (live when the original line was) and closes the quarantine and its task.
+    """
+    raw = corrected.strip().encode("utf-8", errors="surrogatepass")
+    check = check_line(raw, first_line=True)
+    if not check.accepted:
+        return Resubmission(False, check.problems)
+    source = f"quarantine:{quarantine.pk}"
+    entry = Entry(source, 0, quarantine.line or 0, raw, True, timezone.now(), quarantine.live)
+    report = process_entries([entry], live=quarantine.live, actor=actor)
+    (result,) = report.results
+    if result.outcome == "quarantined":  # held by an internal error: still open
+        return Resubmission(False, result.problems, result)
+    now = timezone.now()
+    with transaction.atomic():
+        Quarantine.objects.filter(pk=quarantine.pk).update(
+            resolved_at=now, resolved_by=actor.name[:150],
+            resolution=f"re-submitted as {result.agency}/{result.record_id} v{result.version}: {result.outcome}")
+        DataQualityTask.objects.filter(quarantine=quarantine, closed_at=None).update(closed_at=now)
+        record_events([Event(actor=actor, action="quarantine.resubmitted", object_type="quarantine",
+                             object_id=str(quarantine.pk), purpose="data quality",
+                             details={"record": f"{result.agency}/{result.record_id}", "version": result.version,
+                                      "outcome": result.outcome})])
+    return Resubmission(True, (), result)
+
+
+def dismiss_quarantined(quarantine: Quarantine, *, reason: str, actor: Actor) -> None:
+    """Close a quarantined line without re-submitting it (e.g. the sender re-sent it correctly)."""
+    now = timezone.now()
+    with transaction.atomic():
+        Quarantine.objects.filter(pk=quarantine.pk, resolved_at=None).update(
+            resolved_at=now, resolved_by=actor.name[:150], resolution=f"dismissed: {reason}"[:2000])
+        DataQualityTask.objects.filter(quarantine=quarantine, closed_at=None).update(closed_at=now)
+        record_events([Event(actor=actor, action="quarantine.dismissed", object_type="quarantine",
+                             object_id=str(quarantine.pk), purpose="data quality", details={"reason": reason})])

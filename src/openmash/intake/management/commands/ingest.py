@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError, connection
@@ -45,7 +45,7 @@ class Command(BaseCommand):
         report_file = _open_report(options["report"])
         started = time.monotonic()
         try:
-            with _progress_for(self.stderr._out) as progress:  # type: ignore[attr-defined]
+            with _progress_for(cast(TextIO, self.stderr._out)) as progress:
                 report = ingest_files(files, backfill=options["backfill"], progress=progress)
         except FeedError as exc:
             raise CommandError(f"{exc}; nothing was ingested", returncode=2) from exc
