@@ -49,6 +49,10 @@ class LinkStore(Protocol):
 
     def person_of(self, mention: MentionKey) -> str | None: ...
 
+    def resolve(self, person: str) -> str:
+        """The person ``person`` now is (after merges)."""
+        ...
+
     def new_person(self) -> str: ...
 
     def is_older(self, person: str, other: str) -> bool: ...
@@ -188,20 +192,24 @@ def link_record(store: LinkStore, model: LinkageModel, mentions: Sequence[Mentio
         taken[person] = m
 
     # Merges: a mention that matches other people as strongly as its own joins them up.
+    options_of = {m.mention_key: opts for m, opts in pending}
     for m in mentions:
-        decision = decisions[m.mention_key]
-        person = store.person_of(m.mention_key) or decision.person
-        for option in _options(store, model, m, keys[m.mention_key], exclude=person):
+        opts = options_of.get(m.mention_key)
+        if opts is None:
+            opts = _options(store, model, m, keys[m.mention_key])
+        for option in opts:
             if not (option.strong or option.score.weight >= model.link_weight):
                 break
-            person = store.person_of(m.mention_key) or person
-            if option.person == person:
+            linked = store.person_of(m.mention_key)
+            if linked is None:
+                break
+            person, other = store.resolve(linked), store.resolve(option.person)
+            if other == person:
                 continue
-            both = store.mentions_of([person, option.person])
-            conflict = merge_conflict(both.get(person, []), both.get(option.person, []))
-            if conflict is not None:
+            both = store.mentions_of([person, other])
+            if merge_conflict(both.get(person, []), both.get(other, [])) is not None:
                 continue
-            keep, absorb = (person, option.person) if store.is_older(person, option.person) else (option.person, person)
+            keep, absorb = (person, other) if store.is_older(person, other) else (other, person)
             store.merge(keep, absorb, {"via": "/".join(m.mention_key), **_explanation(option)})
     return decisions
 
@@ -237,6 +245,11 @@ class InMemoryStore:
 
     def person_of(self, mention: MentionKey) -> str | None:
         return self.link.get(mention)
+
+    def resolve(self, person: str) -> str:
+        while person in self.merged_into:
+            person = self.merged_into[person]
+        return person
 
     def new_person(self) -> str:
         self._next += 1

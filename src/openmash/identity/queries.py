@@ -1,0 +1,148 @@
+"""Reads of the person index: links, explanations, people's addresses and households."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from openmash.identity.models import LinkEvent, MatchReview, MentionLink, Person, Residence
+from openmash.intake.models import Mention
+
+
+def links_rows() -> Iterator[tuple[str, str, str, str]]:
+    """``(agency, record_id, person_ref, person_id)`` for every linkable person in every current record.
+
+    A person-in-record the linker has not seen (no pipeline stage ran) is its own person, ``U<mention>``,
+    so the export still has one row per person named (contract §7).
+    """
+    mentions = (
+        Mention.objects.filter(active=True, record__withdrawn=False, record__current__isnull=False)
+        .exclude(role="professional")
+        .values_list("pk", "record__agency", "record__record_id", "ref", "link__person__person_id")
+        .order_by("record__agency", "record__record_id", "ref")
+    )
+    for pk, agency, record_id, ref, person_id in mentions.iterator(chunk_size=5000):
+        yield (agency, record_id, ref, person_id or f"U{pk:07d}")
+
+
+def person_id_of(agency: str, record_id: str, ref: str) -> str | None:
+    """The public person id of one person-in-record, as it stands now."""
+    return (
+        MentionLink.objects.filter(mention__record__agency=agency, mention__record__record_id=record_id, mention__ref=ref)
+        .values_list("person__person_id", flat=True)
+        .first()
+    )
+
+
+def person_ids_of_record(agency: str, record_id: str) -> dict[str, str]:
+    """``ref → person_id`` for every linked person named in one record."""
+    rows = MentionLink.objects.filter(mention__record__agency=agency, mention__record__record_id=record_id)
+    return dict(rows.values_list("mention__ref", "person__person_id"))
+
+
+def mentions_of_person(person_id: str) -> list[Mention]:
+    """Every current person-in-record linked to this person (oldest record first)."""
+    return list(
+        Mention.objects.filter(link__person__person_id=person_id, active=True, record__withdrawn=False)
+        .select_related("record", "version")
+        .order_by("version__occurred_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class Explanation:
+    mention: str
+    person_id: str
+    method: str
+    probability: float
+    model_version: str
+    details: dict[str, Any]
+    merges: list[dict[str, Any]]
+    open_reviews: int
+
+
+def explain(agency: str, record_id: str, ref: str) -> Explanation | None:
+    """Why this person-in-record joined its person: the link's evidence, and merges that moved it since."""
+    link = (
+        MentionLink.objects.filter(mention__record__agency=agency, mention__record__record_id=record_id, mention__ref=ref)
+        .select_related("person")
+        .first()
+    )
+    if link is None:
+        return None
+    merges = [
+        {"event": e.pk, "kind": e.kind, "at": e.created_at.isoformat(), "actor": e.actor,
+         "keep": e.keep.person_id if e.keep else None, "absorbed": e.absorbed.person_id if e.absorbed else None,
+         "evidence": e.evidence}
+        for e in LinkEvent.objects.filter(Q(kind=LinkEvent.Kind.MERGE) | Q(kind=LinkEvent.Kind.SPLIT))
+        .filter(Q(keep=link.person) | Q(absorbed=link.person)).select_related("keep", "absorbed").order_by("pk")
+        if link.mention_id in e.mentions or e.keep_id == link.person_id
+    ]
+    reviews = MatchReview.objects.filter(mention_id=link.mention_id, status=MatchReview.Status.OPEN).count()
+    return Explanation(f"{agency}:{record_id}:{ref}", link.person.person_id, link.method, link.probability,
+                       link.model_version, link.explanation, merges, reviews)
+
+
+@dataclass(frozen=True)
+class Stay:
+    """One observation that a person lived at an address: from a record, from when, until when."""
+
+    person_id: str
+    household_key: str
+    postcode: str
+    confidential: bool
+    since: dt.date
+    until: dt.date | None
+    agency: str
+    record_id: str
+
+
+def addresses_of(person_id: str) -> list[Stay]:
+    """Where a person lived, record by record, oldest first (confidential ones flagged, never dropped)."""
+    rows = (
+        Residence.objects.filter(mention__link__person__person_id=person_id, mention__active=True,
+                                 mention__record__withdrawn=False)
+        .values_list("household_key", "postcode", "confidential", "since", "until", "mention__record__agency",
+                     "mention__record__record_id")
+        .order_by("since", "pk")
+    )
+    return [Stay(person_id, *row) for row in rows]
+
+
+def address_on(person_id: str, day: dt.date) -> Stay | None:
+    """The address a person is last known at on ``day``: the latest stay begun by then and not ended before it."""
+    current = [s for s in addresses_of(person_id) if s.since <= day and (s.until is None or s.until >= day)]
+    return current[-1] if current else None
+
+
+def household_of(person_id: str, day: dt.date) -> list[str]:
+    """The people living with ``person_id`` on ``day`` (themselves included): everyone whose address on
+    that day (``address_on``) is the same household address (contract §3.2 key)."""
+    home = address_on(person_id, day)
+    if home is None:
+        return [person_id]
+    candidates = set(
+        Residence.objects.filter(household_key=home.household_key, since__lte=day, mention__active=True,
+                                 mention__record__withdrawn=False)
+        .values_list("mention__link__person__person_id", flat=True)
+    )
+    members = []
+    for candidate in sorted(c for c in candidates if c):
+        stay = address_on(candidate, day)
+        if stay is not None and stay.household_key == home.household_key:
+            members.append(candidate)
+    return members or [person_id]
+
+
+def current_person(person_id: str) -> str:
+    """The id a (possibly merged) person id now stands under."""
+    person = Person.objects.filter(person_id=person_id).select_related("merged_into").first()
+    seen = set()
+    while person is not None and person.merged_into_id is not None and person.pk not in seen:
+        seen.add(person.pk)
+        person = Person.objects.filter(pk=person.merged_into_id).first()
+    return person.person_id if person is not None else person_id

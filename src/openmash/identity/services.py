@@ -1,0 +1,301 @@
+"""Identity use cases: link each stored record version, undo merges, decide reviews, store models.
+
+``link_record_version`` is the ingest pipeline stage (``settings.OPENMASH_PIPELINE_STAGES``).
+It runs inside intake's transaction, once per stored version in processing order, and
+applies the pure linker (``domain.linker``) to a ``LinkStore`` backed by these tables.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from openmash.identity.domain import linker
+from openmash.identity.domain.blocking import blocking_keys
+from openmash.identity.domain.features import MentionFeatures, mention_features
+from openmash.identity.domain.linker import LinkDecision, MentionKey
+from openmash.identity.domain.scoring import LinkageModel as ScoringModel
+from openmash.identity.domain.scoring import PairScore
+from openmash.identity.models import (
+    BlockingKey,
+    LinkageModel,
+    LinkEvent,
+    LinkMethod,
+    MatchReview,
+    MentionLink,
+    Person,
+    Residence,
+)
+from openmash.intake.domain.address import normalise_address
+from openmash.intake.domain.localtime import local_date
+from openmash.intake.domain.record import Record
+from openmash.intake.models import Mention, RecordVersion
+from openmash.platform.audit import Actor, record_event
+
+LINKER_ACTOR = Actor.system("identity")
+#: How long a process trusts its cached model before checking for a newer active one.
+MODEL_CACHE_SECONDS = 30.0
+
+_model_cache: tuple[float, int | None, ScoringModel] | None = None
+
+
+def active_model() -> ScoringModel:
+    """The newest active trained model (cached per process), else the shipped defaults."""
+    global _model_cache
+    now = time.monotonic()
+    if _model_cache is not None and now - _model_cache[0] < MODEL_CACHE_SECONDS:
+        return _model_cache[2]
+    row = LinkageModel.objects.filter(active=True).order_by("-created_at", "-pk").only("pk", "params").first()
+    if _model_cache is not None and row is not None and _model_cache[1] == row.pk:
+        _model_cache = (now, row.pk, _model_cache[2])
+        return _model_cache[2]
+    model = ScoringModel.from_json(row.params) if row is not None else ScoringModel()
+    _model_cache = (now, row.pk if row else None, model)
+    return model
+
+
+def forget_cached_model() -> None:
+    global _model_cache
+    _model_cache = None
+
+
+def save_model(model: ScoringModel, *, actor: Actor = LINKER_ACTOR) -> LinkageModel:
+    """Store a model version and make it the one every process uses."""
+    with transaction.atomic():
+        LinkageModel.objects.filter(active=True).update(active=False)
+        row = LinkageModel.objects.create(version=model.version, params=model.to_json(), active=True)
+        record_event(actor=actor, action="identity.model_saved", object_type="linkage_model", object_id=model.version,
+                     purpose="linkage", details={"trained_on": model.trained_on})
+    forget_cached_model()
+    return row
+
+
+def _public_id(pk: int) -> str:
+    return f"P{pk:07d}"
+
+
+class DatabaseStore:
+    """``domain.linker.LinkStore`` on the identity tables, for one record's mentions."""
+
+    def __init__(self, mentions: Mapping[MentionKey, Mention], model_version: str) -> None:
+        self.mentions = mentions
+        self.model_version = model_version
+        self.links: dict[int, MentionLink] = {
+            link.mention_id: link for link in MentionLink.objects.filter(mention_id__in=[m.pk for m in mentions.values()])
+        }
+        self._merged: dict[str, str] = {}
+
+    def find_people(self, keys: Iterable[str]) -> set[str]:
+        ids = BlockingKey.objects.filter(key__in=list(keys)).values_list("person_id", flat=True).distinct()
+        return {str(i) for i in ids}
+
+    def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]:
+        out: dict[str, list[MentionFeatures]] = {p: [] for p in people}
+        rows = MentionLink.objects.filter(person_id__in=[int(p) for p in out]).values_list("person_id", "features")
+        for person_id, features in rows:
+            out[str(person_id)].append(MentionFeatures.from_json(features))
+        return out
+
+    def person_of(self, mention: MentionKey) -> str | None:
+        row = self.mentions.get(mention)
+        link = self.links.get(row.pk) if row is not None else None
+        return str(link.person_id) if link is not None else None
+
+    def resolve(self, person: str) -> str:
+        while person in self._merged:
+            person = self._merged[person]
+        return person
+
+    def new_person(self) -> str:
+        person = Person.objects.create(person_id=uuid.uuid4().hex[:20])
+        person.person_id = _public_id(person.pk)
+        Person.objects.filter(pk=person.pk).update(person_id=person.person_id)
+        return str(person.pk)
+
+    def is_older(self, person: str, other: str) -> bool:
+        return int(person) < int(other)
+
+    def save_link(self, features: MentionFeatures, person: str, decision: LinkDecision) -> None:
+        mention = self.mentions[features.mention_key]
+        link = self.links.get(mention.pk)
+        if link is None:
+            link = MentionLink.objects.create(
+                mention=mention, person_id=int(person), probability=decision.probability,
+                method=decision.method, explanation=decision.explanation, features=features.to_json(),
+                model_version=self.model_version,
+            )
+            self.links[mention.pk] = link
+            return
+        link.features = features.to_json()
+        fields = ["features"]
+        if decision.method != "kept":
+            link.person_id, link.probability, link.method = int(person), decision.probability, decision.method
+            link.explanation, link.model_version, link.linked_at = decision.explanation, self.model_version, timezone.now()
+            fields += ["person", "probability", "method", "explanation", "model_version", "linked_at"]
+        link.save(update_fields=fields)
+
+    def add_keys(self, person: str, keys: Iterable[str]) -> None:
+        BlockingKey.objects.bulk_create(
+            [BlockingKey(key=k, person_id=int(person)) for k in keys], ignore_conflicts=True
+        )
+
+    def merge(self, keep: str, absorb: str, evidence: Mapping[str, Any]) -> None:
+        merge_people(int(keep), int(absorb), evidence=dict(evidence), actor=LINKER_ACTOR)
+        self._merged[absorb] = keep
+        for link in self.links.values():
+            if link.person_id == int(absorb):
+                link.person_id = int(keep)
+
+    def raise_review(self, features: MentionFeatures, person: str, candidate: str, score: PairScore) -> None:
+        MatchReview.objects.create(
+            mention=self.mentions[features.mention_key], person_id=int(person), candidate_id=int(candidate),
+            probability=score.probability, explanation={"weight": round(score.weight, 2), "fields": score.explain()},
+        )
+
+
+def merge_people(keep: int, absorb: int, *, evidence: dict[str, Any], actor: Actor) -> LinkEvent:
+    """Move every link of ``absorb`` to ``keep`` (the older id survives), recorded so it can be undone."""
+    moved = list(MentionLink.objects.filter(person_id=absorb).values_list("mention_id", flat=True))
+    MentionLink.objects.filter(person_id=absorb).update(person_id=keep)
+    keys = list(BlockingKey.objects.filter(person_id=absorb).values_list("key", flat=True))
+    BlockingKey.objects.bulk_create([BlockingKey(key=k, person_id=keep) for k in keys], ignore_conflicts=True)
+    BlockingKey.objects.filter(person_id=absorb).delete()
+    Person.objects.filter(pk=absorb).update(merged_into_id=keep)
+    Person.objects.filter(merged_into_id=absorb).update(merged_into_id=keep)
+    event = LinkEvent.objects.create(kind=LinkEvent.Kind.MERGE, actor=actor.name, keep_id=keep, absorbed_id=absorb,
+                                     mentions=moved, evidence=evidence)
+    ids = dict(Person.objects.filter(pk__in=[keep, absorb]).values_list("pk", "person_id"))
+    record_event(actor=actor, action="identity.merge", object_type="person", object_id=ids.get(keep, ""),
+                 purpose="linkage", details={"absorbed": ids.get(absorb, ""), "event": event.pk, "mentions": len(moved)})
+    return event
+
+
+def _rebuild_keys(person: int) -> None:
+    BlockingKey.objects.filter(person_id=person).delete()
+    keys: set[str] = set()
+    for features in MentionLink.objects.filter(person_id=person).values_list("features", flat=True):
+        keys |= blocking_keys(MentionFeatures.from_json(features))
+    BlockingKey.objects.bulk_create([BlockingKey(key=k, person_id=person) for k in keys], ignore_conflicts=True)
+
+
+class NothingToUndo(Exception):
+    pass
+
+
+@transaction.atomic
+def undo_merge(*, event_id: int | None = None, actor: Actor) -> LinkEvent:
+    """Split a merge apart again: the absorbed person gets back its id and the mentions it brought.
+
+    Mentions linked since the merge stay where they are. Notifications already sent keep the
+    subjects they recorded (protocol's concern: it stores the person ids it notified).
+    """
+    merges = LinkEvent.objects.filter(kind=LinkEvent.Kind.MERGE, undone_by__isnull=True)
+    event = merges.filter(pk=event_id).first() if event_id is not None else merges.order_by("-pk").first()
+    if event is None:
+        raise NothingToUndo("no merge to undo" if event_id is None else f"no open merge with id {event_id}")
+    keep, absorbed = event.keep_id, event.absorbed_id
+    assert keep is not None and absorbed is not None
+    MentionLink.objects.filter(mention_id__in=event.mentions, person_id=keep).update(person_id=absorbed)
+    Person.objects.filter(pk=absorbed).update(merged_into=None)
+    _rebuild_keys(keep)
+    _rebuild_keys(absorbed)
+    split = LinkEvent.objects.create(kind=LinkEvent.Kind.SPLIT, actor=actor.name, keep_id=keep, absorbed_id=absorbed,
+                                     mentions=event.mentions, evidence={"undoes": event.pk}, undoes=event)
+    ids = dict(Person.objects.filter(pk__in=[keep, absorbed]).values_list("pk", "person_id"))
+    record_event(actor=actor, action="identity.split", object_type="person", object_id=ids.get(keep, ""),
+                 purpose="linkage", details={"restored": ids.get(absorbed, ""), "undoes": event.pk})
+    return split
+
+
+@transaction.atomic
+def decide_review(*, review_id: int, same_person: bool, actor: Actor) -> MatchReview:
+    """A reviewer's decision on an uncertain match; "same person" merges unless a guard forbids it."""
+    from openmash.identity.domain.clustering import merge_conflict
+
+    review = MatchReview.objects.select_for_update().get(pk=review_id, status=MatchReview.Status.OPEN)
+    person = _current(review.person_id)
+    candidate = _current(review.candidate_id)
+    if same_person and person != candidate:
+        store = DatabaseStore({}, "")
+        both = store.mentions_of([str(person), str(candidate)])
+        conflict = merge_conflict(both[str(person)], both[str(candidate)])
+        if conflict is not None:
+            raise ValueError(f"these people cannot be merged: {conflict}")
+        keep, absorb = sorted((person, candidate))
+        merge_people(keep, absorb, evidence={"review": review.pk, "decided_by": actor.name}, actor=actor)
+    review.status = MatchReview.Status.MERGED if same_person else MatchReview.Status.KEPT_APART
+    review.decided_at, review.decided_by = timezone.now(), actor.name
+    review.save(update_fields=["status", "decided_at", "decided_by"])
+    record_event(actor=actor, action="identity.review_decided", object_type="match_review", object_id=str(review.pk),
+                 purpose="linkage", details={"same_person": same_person})
+    return review
+
+
+def _current(person: int) -> int:
+    while True:
+        into = Person.objects.filter(pk=person).values_list("merged_into_id", flat=True).first()
+        if into is None:
+            return person
+        person = into
+
+
+def _unlink(mentions: Iterable[Mention], reason: str) -> None:
+    ids = [m.pk for m in mentions]
+    gone = list(MentionLink.objects.filter(mention_id__in=ids).values_list("mention_id", "person_id"))
+    if not gone:
+        return
+    MentionLink.objects.filter(mention_id__in=ids).delete()
+    Residence.objects.filter(mention_id__in=ids).delete()
+    LinkEvent.objects.create(kind=LinkEvent.Kind.UNLINK, actor=LINKER_ACTOR.name, mentions=[m for m, _ in gone],
+                             evidence={"reason": reason, "people": sorted({p for _, p in gone})})
+
+
+def link_record_version(version: RecordVersion, *, live: bool) -> None:
+    """Pipeline stage: link every person named in this (now current) record version."""
+    record = version.record
+    mentions = list(Mention.objects.filter(record_id=record.pk))
+    if version.withdrawn:
+        _unlink(mentions, "record withdrawn")
+        return
+    domain_record = version.as_domain()
+    people = {p.ref: p for p in domain_record.people}
+    linkable = [m for m in mentions if m.active and m.ref in people and people[m.ref].is_linkable]
+    _unlink([m for m in mentions if m not in linkable], "no longer named, or named as a professional")
+    features = [mention_features(domain_record, people[m.ref]) for m in linkable]
+    by_key = {f.mention_key: m for f, m in zip(features, linkable, strict=True)}
+    model = active_model()
+    linker.link_record(DatabaseStore(by_key, model.version), model, features)
+    _record_residences(domain_record, features, by_key)
+
+
+def _record_residences(record: Record, features: list[MentionFeatures], by_key: Mapping[MentionKey, Mention]) -> None:
+    since = local_date(record.occurred_at)
+    until = local_date(record.ended_at) if record.ended_at and record.ended_at >= record.occurred_at else None
+    rows: list[Residence] = []
+    for f in features:
+        person = record.person(f.ref)
+        address = person.address if person else None
+        if address is None and record.kind == "tenancy":
+            address = record.address
+        if address is None:
+            continue
+        normalised = normalise_address(address)
+        if normalised.is_non_residential or normalised.household_key is None:
+            continue
+        rows.append(Residence(mention=by_key[f.mention_key], household_key=normalised.household_key,
+                              postcode=normalised.postcode or "", confidential=address.confidential,
+                              since=since, until=until))
+    Residence.objects.filter(mention_id__in=[m.pk for m in by_key.values()]).delete()
+    Residence.objects.bulk_create(rows)
+
+
+def link_method_label(method: str) -> str:
+    try:
+        return str(LinkMethod(method).label)
+    except ValueError:
+        return method
