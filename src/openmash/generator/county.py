@@ -165,11 +165,15 @@ class GeneratedCounty:
         directory.mkdir(parents=True, exist_ok=True)
         files: dict[str, Any] = {}
         for name, records in (("history.jsonl", self.history), ("live.jsonl", self.live)):
-            data = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode()
-            (directory / name).write_bytes(data)
-            files[name] = {
-                "lines": len(records), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()
-            }
+            digest, size = hashlib.sha256(), 0
+            with (directory / name).open("wb") as f:
+                # Streamed in chunks so a large county never holds a second copy in memory.
+                for i in range(0, len(records), 2000):
+                    chunk = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records[i : i + 2000]).encode()
+                    digest.update(chunk)
+                    size += len(chunk)
+                    f.write(chunk)
+            files[name] = {"lines": len(records), "bytes": size, "sha256": digest.hexdigest()}
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(("agency", "record_id", "person_ref", "true_person_id"))
@@ -215,7 +219,7 @@ def generate_county(
 
 
 def _fmt(ts: int) -> str:
-    return datetime.fromtimestamp(ts, LONDON).isoformat()
+    return datetime.fromtimestamp(ts - ts % 60, LONDON).isoformat()
 
 
 class _County:
@@ -382,7 +386,7 @@ class _County:
         for i in range(n_kids):
             ages.append(age)
             if i + 1 < n_kids:
-                age += 0.0 if rng.random() < 0.06 else rng.uniform(1.0, 4.0)
+                age += 0.0 if rng.random() < 0.045 else rng.uniform(1.0, 4.0)
         ages = [a for a in ages if a < 17.9]
         oldest = max(ages) if ages else 0.0
         mother_age = oldest + rng.uniform(19, 34) if ages else rng.uniform(21, 70)
@@ -1247,7 +1251,7 @@ class _County:
                 for k in kids[:4]:
                     self._csc_referral(k, tr, "police", ref_outcome, parents)
                 if ref_outcome == "s47":
-                    ts_s = tr + self._days(0.1, 2)
+                    ts_s = self._office(tr + self._days(0.5, 2))
                     self._strategy(kids[:4], ts_s)
                     if rng.random() < 0.6:
                         occ = self._office(ts_s + self._days(10, 20))

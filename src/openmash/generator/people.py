@@ -183,12 +183,12 @@ class Scribe:
         given = p.given
         if p.middle:
             x = r()
-            if x < (0.45 if health else 0.2):
+            if x < (0.5 if health else 0.3):
                 given = f"{p.given} {p.middle}"
-            elif x < (0.47 if health else 0.22):
+            elif x < (0.53 if health else 0.33):
                 given = f"{p.middle} {p.given}"
         nick = names.NICKNAMES.get(p.given)
-        if nick and r() < (0.22 if police else 0.1):
+        if nick and r() < (0.3 if police else 0.15):
             given = rng.choice(nick)
         family = p.family
         other: tuple[str, ...] = ()
@@ -210,11 +210,11 @@ class Scribe:
                 given = names.cedilla_form(given)
                 family = names.cedilla_form(family)
         x = r()
-        if x < 0.025:
+        if x < 0.04:
             given = names.typo(rng, given)
-        elif x < 0.05:
+        elif x < 0.09:
             family = names.typo(rng, family)
-        if r() < (0.1 if police else 0.03):
+        if r() < (0.12 if police else 0.035):
             family = family.upper()
         dob: date | None = p.dob
         est_err: int | None = None
@@ -225,9 +225,9 @@ class Scribe:
             est_err = rng.choice((-3, -2, -1, 0, 0, 1, 2, 3)) if adult else rng.choice((-1, 0, 0, 1))
             if r() < 0.15:
                 est_err = None
-        elif x < 0.05 and p.dob.day <= 12 and p.dob.day != p.dob.month:
+        elif 0.02 <= x < 0.035 and p.dob.day <= 12 and p.dob.day != p.dob.month:
             dob = date(p.dob.year, p.dob.day, p.dob.month)
-        elif x < 0.065 and not (p.dob.month == 2 and p.dob.day == 29):
+        elif 0.035 <= x < 0.045 and not (p.dob.month == 2 and p.dob.day == 29):
             dob = p.dob.replace(year=p.dob.year + rng.choice((-1, 1)))
         sex: str | None = p.sex
         if r() < 0.006:
