@@ -90,6 +90,10 @@ def _evidence(subject: LinkedVersion, others: Iterable[LinkedVersion | RecordKey
     return tuple(keys)
 
 
+def _by_order(versions: Iterable[LinkedVersion]) -> list[LinkedVersion]:
+    return sorted(versions, key=lambda e: e.order)
+
+
 def _repeat_incidents(c: _Collector, incident: IncidentAssessment) -> None:
     ev, policy = c.ev, c.ev.policy
     recipient = policy.alerts.recipients[REPEAT_INCIDENTS]
@@ -152,7 +156,7 @@ def _perpetrator_new_household(c: _Collector, incident: IncidentAssessment | Non
         if not children:
             continue
         household = address.normalised if address is not None else None
-        evidence = _evidence(ev.subject, sorted(earlier, key=lambda e: e.order))
+        evidence = _evidence(ev.subject, _by_order(earlier))
         c.add(PlannedAlert(
             Occurrence(PERPETRATOR_NEW_HOUSEHOLD, pid, None, household), PERPETRATOR_NEW_HOUSEHOLD, pid, recipient,
             None, evidence, None, address, why=f"former perpetrator now with child(ren) {', '.join(children)}"))
@@ -176,7 +180,7 @@ def _repeat_contacts(c: _Collector) -> None:
             continue
         c.add(PlannedAlert(
             Occurrence(REPEAT_CONTACTS, pid, ev.record.key), REPEAT_CONTACTS, pid, recipient, None,
-            _evidence(ev.subject, sorted(contacts, key=lambda e: e.order)), None,
+            _evidence(ev.subject, _by_order(contacts)), None,
             why=f"{len(contacts)} contacts within {threshold.months} months, none a referral"))
 
 
@@ -231,7 +235,7 @@ def _unborn_child(c: _Collector) -> None:
         if incidents:
             c.add(PlannedAlert(
                 Occurrence(UNBORN_CHILD_DA, None, ev.record.key), UNBORN_CHILD_DA, pid, recipient, None,
-                _evidence(ev.subject, sorted(incidents, key=lambda e: e.order)), None,
+                _evidence(ev.subject, _by_order(incidents)), None,
                 why=f"victim in {len(incidents)} incident(s) within the months before the booking"))
 
 

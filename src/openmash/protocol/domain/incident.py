@@ -123,6 +123,10 @@ class IncidentAssessment:
     def child(self, person_id: str) -> ChildInvolved | None:
         return next((c for c in self.children if c.person_id == person_id), None)
 
+    def is_child_perpetrator(self, person_id: str) -> bool:
+        child = self.child(person_id)
+        return child is not None and child.perpetrator
+
     @property
     def involved(self) -> list[str]:
         """Everyone named (not professionals), then the children found from history."""
@@ -225,7 +229,7 @@ def pregnant_women(ev: Evaluation) -> list[PregnantWoman]:
             out.append(PregnantWoman(pid, flagged, None))
             continue
         history = ev.history(pid)
-        births = [b for b in history.records("birth", ("parent",))]
+        births = history.records("birth", ("parent",))
         for booking in sorted(history.records("maternity_booking", ("subject",)), key=lambda e: e.order, reverse=True):
             due = _due_date(booking, pid)
             if due is None or due + grace < ev.day:

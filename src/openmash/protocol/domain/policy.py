@@ -49,6 +49,7 @@ CONTENT_KEYS: Final = frozenset({
 _TIME = re.compile(r"^([01][0-9]|2[0-3]):([0-5][0-9])$")
 _URGENCY = {p: i for i, p in enumerate(PRIORITIES)}
 DEFAULT_POLICY_RESOURCE: Final = "default-protocol.toml"
+DEFAULT_CONFIDENTIAL_NOTE: Final = "supervised person / perpetrator linked to a confidential address"
 
 
 class PolicyError(ValueError):
@@ -211,7 +212,7 @@ class Alerts:
     supervision_kind: str = "probation_supervision"
     unborn_child_da_months: int = 12
     confidential_redirect_to: str = "csc"
-    confidential_note: str = "supervised person / perpetrator linked to a confidential address"
+    confidential_note: str = DEFAULT_CONFIDENTIAL_NOTE
 
     def enabled(self, code: str) -> bool:
         return code in self.recipients
@@ -589,7 +590,7 @@ def _alerts(a: _Reader) -> Alerts:
         t.finish()
     conf = a.table("confidential")
     values["confidential_redirect_to"] = conf.choice("redirect_to", AGENCIES, "csc") or "csc"
-    values["confidential_note"] = conf.get("note", str, Alerts.confidential_note)
+    values["confidential_note"] = conf.get("note", str, DEFAULT_CONFIDENTIAL_NOTE)
     conf.finish()
     if values.get("confidential_redirect_to") == "probation":
         a.problem("confidential.redirect_to", "cannot be a barred agency")

@@ -37,7 +37,7 @@ from openmash.intake.domain.record import Address
 #: Street types besides those of the contract's abbreviation list, so "Lime Rise" withholds "Lime".
 EXTRA_STREET_TYPES = frozenset({
     "RISE", "WAY", "ROW", "HILL", "SQUARE", "MEWS", "PARK", "PARADE", "YARD", "WHARF", "GATE", "LANE", "END",
-    "BANK", "CAUSEWAY", "CHASE", "CROFT", "FIELDS", "MEADOW", "MEADOWS", "VALE", "WALK", "WAY", "CLOSE",
+    "BANK", "CAUSEWAY", "CHASE", "CROFT", "FIELDS", "MEADOW", "MEADOWS", "VALE", "WALK", "CLOSE",
 })
 _TYPE_ABBREVIATIONS: dict[str, set[str]] = {}
 for _abbr, _full in STREET_ABBREVIATIONS.items():
@@ -55,6 +55,7 @@ _CONTACT_KEY = re.compile(r"phone|mobile|tel(?:ephone)?$|e[-_]?mail|contact_numb
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _PHONE = re.compile(r"(?<![\w])(?:\+44[\s-]?|\(?0)(?:\d[\s()-]?){8,11}\d(?![\w])")
 ADDRESS_KEYS = frozenset({"address", "incident_address"})
+SPOKEN_TO_YES, SPOKEN_TO_NO = "spoken to: yes", "spoken to: no"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +157,10 @@ def _is_address_object(value: Any) -> bool:
 
 
 def _as_address(value: Mapping[str, Any]) -> Address:
-    return Address.from_json({k: value.get(k) for k in ("lines", "town", "postcode", "uprn", "confidential")
-                              if value.get(k) is not None})
+    address = Address.from_json({k: value.get(k) for k in ("lines", "town", "postcode", "uprn", "confidential")
+                                 if value.get(k) is not None})
+    assert address is not None  # from_json returns None only for None
+    return address
 
 
 class _Redactor:
@@ -242,7 +245,8 @@ def _spoken_to(items: Any) -> Any:
         if isinstance(item, Mapping):
             item = dict(item)
             said = item.get("said")
-            item["said"] = "spoken to: yes" if isinstance(said, str) and said.strip() else "spoken to: no"
+            if said not in (SPOKEN_TO_YES, SPOKEN_TO_NO):  # idempotent: content may be redacted again (§4.6)
+                item["said"] = SPOKEN_TO_YES if isinstance(said, str) and said.strip() else SPOKEN_TO_NO
         out.append(item)
     return out
 

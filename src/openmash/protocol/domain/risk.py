@@ -117,6 +117,6 @@ def assess(details: Mapping[str, Any], victims: Sequence[VictimEvidence], risk: 
         assessed.append(VictimRisk(v.person_id, level, criteria, escalation, v.incidents_in_window,
                                    v.repeat_marac, v.under_age))
     level, criteria = _level(officer, visible, any(v.potential_escalation for v in assessed), risk)
-    for v in assessed:
-        level = higher(level, v.level)
+    for victim in assessed:
+        level = higher(level, victim.level)
     return RiskAssessment(risk.dash_tool, risk.dash_version, count, officer, level, criteria, tuple(assessed))

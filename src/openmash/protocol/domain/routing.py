@@ -127,7 +127,7 @@ def fire_rows(a: IncidentAssessment, policy: Policy) -> list[Firing]:
                 if c.school is not None:
                     schools.setdefault(c.school.code, []).append(c.person_id)
             for urn, pupils in schools.items():
-                facing = row.reason in facing_rows and any(a.child(p).perpetrator for p in pupils)  # type: ignore[union-attr]
+                facing = row.reason in facing_rows and any(a.is_child_perpetrator(p) for p in pupils)
                 add(row, pupils, f"URN:{urn}", facing=facing, why=f"school {urn}")
         elif rule == "pregnant_woman_involved":
             if a.pregnant:
@@ -164,13 +164,13 @@ def fire_rows(a: IncidentAssessment, policy: Policy) -> list[Firing]:
                 gp = a.victim_gps.get(pid)
                 if gp is not None:
                     practices.setdefault(gp.code, []).append(pid)
-            for c in children:
-                if c.gp is not None and c.person_id not in practices.get(c.gp.code, []):
-                    practices.setdefault(c.gp.code, []).append(c.person_id)
+            for kid in children:
+                if kid.gp is not None and kid.person_id not in practices.get(kid.gp.code, []):
+                    practices.setdefault(kid.gp.code, []).append(kid.person_id)
             perpetrator_practices = {gp.code.upper() for gp in a.perpetrator_gps.values()}
             for code, people in practices.items():
                 facing = code.upper() in perpetrator_practices or (
-                    row.reason in facing_rows and any((c := a.child(p)) is not None and c.perpetrator for p in people))
+                    row.reason in facing_rows and any(a.is_child_perpetrator(p) for p in people))
                 add(row, people, f"ODS:{code.upper()}", facing=facing, why=f"GP practice {code}")
     return out
 

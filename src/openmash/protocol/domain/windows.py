@@ -22,8 +22,9 @@ def months_before(instant: dt.datetime, months: int, zone: ZoneInfo = LONDON) ->
     year, month = divmod(total, 12)
     month += 1
     day = min(local.day, calendar.monthrange(year, month)[1])
-    wall = dt.datetime(year, month, day, local.hour, local.minute, local.second, local.microsecond)
-    return resolve_local(wall, zone)
+    # fold=0: see resolve_local for why this applies the protocol's gap and repeat rules.
+    return dt.datetime(year, month, day, local.hour, local.minute, local.second, local.microsecond, tzinfo=zone,
+                       fold=0)
 
 
 def resolve_local(wall: dt.datetime, zone: ZoneInfo = LONDON) -> dt.datetime:
