@@ -89,10 +89,16 @@ class DatabaseStore:
             link.mention_id: link for link in MentionLink.objects.filter(mention_id__in=[m.pk for m in mentions.values()])
         }
         self._merged: dict[str, str] = {}
+        #: Keys each person is known to hold (from lookups), so only new keys are written.
+        self._held: dict[str, set[str]] = {}
 
     def find_people(self, keys: Iterable[str]) -> set[str]:
-        ids = BlockingKey.objects.filter(key__in=list(keys)).values_list("person_id", flat=True).distinct()
-        return {str(i) for i in ids}
+        people: set[str] = set()
+        for key, person_id in BlockingKey.objects.filter(key__in=list(keys)).values_list("key", "person_id"):
+            person = str(person_id)
+            people.add(person)
+            self._held.setdefault(person, set()).add(key)
+        return people
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]:
         out: dict[str, list[MentionFeatures]] = {p: [] for p in people}
@@ -140,13 +146,16 @@ class DatabaseStore:
         link.save(update_fields=fields)
 
     def add_keys(self, person: str, keys: Iterable[str]) -> None:
-        BlockingKey.objects.bulk_create(
-            [BlockingKey(key=k, person_id=int(person)) for k in keys], ignore_conflicts=True
-        )
+        held = self._held.setdefault(person, set())
+        missing = [k for k in keys if k not in held]
+        if missing:
+            BlockingKey.objects.bulk_create([BlockingKey(key=k, person_id=int(person)) for k in missing], ignore_conflicts=True)
+            held.update(missing)
 
     def merge(self, keep: str, absorb: str, evidence: Mapping[str, Any]) -> None:
         merge_people(int(keep), int(absorb), evidence=dict(evidence), actor=LINKER_ACTOR)
         self._merged[absorb] = keep
+        self._held.setdefault(keep, set()).update(self._held.pop(absorb, set()))
         for link in self.links.values():
             if link.person_id == int(absorb):
                 link.person_id = int(keep)
