@@ -58,12 +58,12 @@ def given_names_compatible(a: MentionFeatures, b: MentionFeatures) -> bool:
 
 
 def twin_conflict(left: Sequence[MentionFeatures], right: Sequence[MentionFeatures]) -> tuple[MentionFeatures, MentionFeatures] | None:
-    """A twin-like pair across two people, where one side's given name fits none of the other's names."""
+    """A twin-like pair across two people whose given names each fit none of the other person's names."""
     for a in left:
         for b in right:
             if not _twin_like(a, b):
                 continue
-            if not any(given_names_compatible(a, other) for other in right) or not any(
+            if not any(given_names_compatible(a, other) for other in right) and not any(
                 given_names_compatible(b, other) for other in left
             ):
                 return (a, b)
