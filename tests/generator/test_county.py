@@ -209,3 +209,30 @@ def test_any_seed_gives_a_valid_tiny_county(seed: int, households: int) -> None:
     mentions = {(r["source"]["agency"], r["record_id"], p["ref"])
                 for r in records(c) for p in r["people"] if p["role"] != "professional"}
     assert {row[:3] for row in c.truth} == mentions
+
+
+def test_cli_writes_a_county(tmp_path: Path) -> None:
+    from openmash.generator.cli import main
+
+    assert main(["generate", "--households", "5", "--seed", "3", "--out", str(tmp_path)]) == 0
+    assert {p.name for p in tmp_path.iterdir()} == {"history.jsonl", "live.jsonl", "truth_links.csv", "manifest.json"}
+    assert main(["generate", "--households", "0", "--out", str(tmp_path)]) == 2
+
+
+def test_only_nhs_numbers_are_doubtful() -> None:
+    """Dates of birth and postcodes are never doubtful (§1 warnings): the mistakes are the realistic kind."""
+    import re
+
+    uk = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$")
+    for rec in records(county(300)):
+        on = at(rec["occurred_at"]).date()
+        for p in rec["people"]:
+            dob = p.get("date_of_birth")
+            if dob:
+                born = dt.date.fromisoformat(dob)
+                assert born <= on, rec["record_id"]
+                if p["role"] in ("child_present", "child_in_household"):
+                    assert (on.year - born.year - ((on.month, on.day) < (born.month, born.day))) < 18
+            for address in (p.get("address"), rec.get("address")):
+                if address and address.get("postcode"):
+                    assert uk.match(address["postcode"].replace(" ", "").upper())

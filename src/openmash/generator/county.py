@@ -446,12 +446,6 @@ class _County:
     def _within(self, a: int, b: int) -> int:
         return a + self.rng.randrange(max(1, b - a))
 
-    def _kid_base(self, hh: Household, mother: Person) -> tuple[Any, Person | None]:
-        for kid in hh.members:
-            if kid.mother is mother and kid.lt_forms is not None:
-                return kid.lt_forms, None
-        return None, None
-
     def plan(self) -> None:
         rng = self.rng
         # Perpetrators who move on need a target household that stays put, chosen first.
@@ -634,10 +628,12 @@ class _County:
     def addr_of(self, p: Person, ts: int) -> Address:
         return self.hhs[p.hh_at(ts)].addr_at(ts)
 
-    def _m(self, p: Person, agency: str, role: str, ref: str, ts: int, **extra: Any) -> dict[str, Any]:
+    def _m(self, p: Person, agency: str, role: str, ref: str, ts: int, *, address_ts: int | None = None,
+           **extra: Any) -> dict[str, Any]:
+        """`ts` is the record's occurred_at (ages, date checks); `address_ts` when the address is newer."""
         rendered: dict[str, Any] | None = None
         if self.rng.random() >= (0.03 if agency == "police" else 0.012):
-            rendered = render_address(self.rng, self.addr_of(p, ts), agency)
+            rendered = render_address(self.rng, self.addr_of(p, address_ts or ts), agency)
         m = person_mention(self.scribe, p, agency, role, ref, ts, rendered)
         for key, value in extra.items():
             if value is not None:
@@ -835,7 +831,8 @@ class _County:
                 occ, addr, ods, updates = new_occ, a, rng.choice(practices or [ods]), []
             elif rng.random() < 0.5:
                 upd = t + self._days(2, 30)
-                updates.append((upd, {"people": [self._m(p, "gp", "subject", "p1", upd, gp_ods_code=ods)]}))
+                mention = self._m(p, "gp", "subject", "p1", occ, address_ts=upd, gp_ods_code=ods)
+                updates.append((upd, {"people": [mention]}))
         self._gp_record(p, occ, ods, None, updates)
 
     def _gp_record(self, p: Person, occ: int, ods: str, ended: int | None,
@@ -880,15 +877,20 @@ class _County:
             addr = hh.addr_at(t)
             if addr.refuge:
                 continue
-            occ = self._office(self.start - int(rng.uniform(0.3, 12) * YEAR) if t == FAR_PAST else t)
+            at = self.start if t == FAR_PAST else self._office(t + DAY)
+            members = hh.residents(at)
+            if t == FAR_PAST:
+                # Housing lists today's household, so the tenancy began after its youngest was born.
+                youngest = max((to_ts(p.dob) for p in members), default=FAR_PAST)
+                occ = self._office(max(self.start - int(rng.uniform(0.3, 12) * YEAR), youngest + 30 * DAY))
+            else:
+                occ = at
             if occ >= self.end:
                 break
-            at = max(occ, self.start) if t == FAR_PAST else occ + DAY
-            members = hh.residents(at)
             if not members:
                 continue
             ended = self._office(points[i + 1]) if i + 1 < len(points) else None
-            people = [(p, self._m(p, "housing", "household_member", f"p{j + 1}", at))
+            people = [(p, self._m(p, "housing", "household_member", f"p{j + 1}", occ, address_ts=at))
                       for j, p in enumerate(members)]
             tenure = rng.choice(("secure", "introductory", "flexible", "assured"))
             self._emit("housing", "tenancy", occ, occ + self._days(0.2, 10), people, {"tenure": tenure},
