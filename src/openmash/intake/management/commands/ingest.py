@@ -31,6 +31,9 @@ class Command(BaseCommand):
     help = ("Ingest agency feeds (.jsonl or .jsonl.gz). Live mode routes each record as it is stored; --backfill "
             "loads history without notifications. Exit status: 0 all lines accepted, 1 some lines quarantined, "
             "2 the command could not run.")
+    # System checks belong to deploy and migrate; a scheduled ingest must not stop on, say, a page warning
+    # (and it starts faster). The database itself is checked below.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="feed files, processed as one batch")

@@ -19,6 +19,7 @@ ACTOR = Actor.system("quarantine-cli")
 
 class Command(BaseCommand):
     help = "List, show or export quarantined lines (open ones unless --all)."
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
