@@ -263,8 +263,6 @@ def _validator() -> Callable[[Any], list[Violation]]:
             branches = tuple(tuple(from_rs(sub) for sub in branch) for branch in kind.context)
         return Violation(tuple(error.instance_path), name, error.instance, argument, branches)
 
-    fallback = _python_validator(schema)
-
     def validate(value: Any) -> list[Violation]:
         try:
             if validator.is_valid(value):
@@ -272,7 +270,8 @@ def _validator() -> Callable[[Any], list[Violation]]:
             return [from_rs(error) for error in validator.iter_errors(value)]
         except (ValueError, OverflowError, TypeError):
             # Values the Rust validator cannot take in (huge integers, unpaired surrogates): the slow one can.
-            return fallback(value)
+            # Built only then: importing jsonschema's format checkers costs seconds at start-up.
+            return _python_validator(schema)(value)
 
     return validate
 
