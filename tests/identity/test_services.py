@@ -1,0 +1,114 @@
+"""The pipeline stage, the links export, explain and undo, on the database."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from openmash.identity import queries, services
+from openmash.identity.exports import write_links_csv
+from openmash.identity.models import BlockingKey, LinkEvent, MentionLink, Person
+from openmash.intake.services import ingest_files
+from tests.intake.records import record, write_feed
+
+pytestmark = pytest.mark.django_db
+
+STAGE = "openmash.identity.services.link_record_version"
+HOME = {"lines": ["Flat 2, 14 Mill Lane"], "town": "Boston", "postcode": "PE21 8AA"}
+
+
+@pytest.fixture(autouse=True)
+def linking(settings):
+    settings.OPENMASH_PIPELINE_STAGES = [STAGE]
+    services.forget_cached_model()
+
+
+def ingest(tmp_path, *records, live=False, name="feed.jsonl"):
+    return ingest_files([write_feed(tmp_path / name, list(records))], backfill=not live)
+
+
+def adult(**fields):
+    return {"ref": "p1", "role": "subject", "given_names": "Małgorzata", "family_name": "Szymańska",
+            "date_of_birth": "1978-06-07", "sex": "female", "address": HOME, **fields}
+
+
+def test_the_same_woman_in_health_and_police_records_gets_one_person_id(tmp_path):
+    ingest(tmp_path,
+           record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),
+           record("POL-1", recorded_at="2024-12-03T02:30:00Z",
+                  people=[adult(role="victim", given_names="Gosia", family_name="SZYMANSKA")], kind="da_incident"))
+    assert queries.person_id_of("gp", "GP-1", "p1") == queries.person_id_of("police", "POL-1", "p1")
+    assert Person.objects.count() == 1
+
+
+def test_professionals_are_not_linked_and_not_exported(tmp_path):
+    ingest(tmp_path, record("POL-1", people=[adult(), {"ref": "o1", "role": "professional", "given_names": "PC"}]))
+    out = tmp_path / "links.csv"
+    assert write_links_csv(out) == 1
+    raw = out.read_bytes()
+    assert raw.startswith(b"agency,record_id,person_ref,person_id\r\n")
+    rows = list(csv.DictReader(raw.decode("utf-8").splitlines()))
+    assert rows == [{"agency": "police", "record_id": "POL-1", "person_ref": "p1", "person_id": rows[0]["person_id"]}]
+
+
+def test_a_withdrawn_record_leaves_linking_and_the_export(tmp_path):
+    ingest(tmp_path, record("POL-1", people=[adult()]))
+    ingest(tmp_path, record("POL-1", version=2, withdrawn=True, people=[adult()], recorded_at="2024-12-05T00:00:00Z"),
+           name="withdraw.jsonl")
+    assert not MentionLink.objects.exists()
+    assert write_links_csv(tmp_path / "links.csv") == 0
+
+
+def test_two_people_in_one_record_are_never_one_person(tmp_path):
+    ingest(tmp_path, record("POL-1", people=[adult(), adult(ref="p2", role="other_adult")]))
+    ids = queries.person_ids_of_record("police", "POL-1")
+    assert ids["p1"] != ids["p2"]
+
+
+def test_a_merge_keeps_the_older_id_and_undo_restores_the_other(tmp_path):
+    ingest(tmp_path,
+           record("POL-1", people=[adult(family_name="Nash", agency_person_id="PN7", nhs_number=None)]),
+           record("GP-1", agency="gp", kind="gp_registration", recorded_at="2024-12-03T02:30:00Z",
+                  people=[adult(family_name="Lawrence", nhs_number="9990000026", date_of_birth="1979-06-07")]))
+    older, newer = queries.person_id_of("police", "POL-1", "p1"), queries.person_id_of("gp", "GP-1", "p1")
+    assert older != newer
+    ingest(tmp_path, record("POL-2", recorded_at="2024-12-04T02:30:00Z",
+                            people=[adult(family_name="Nash", other_names=["Lawrence"], agency_person_id="PN7",
+                                          nhs_number="9990000026")]), name="bridge.jsonl")
+    assert queries.person_id_of("gp", "GP-1", "p1") == older
+    assert queries.current_person(newer) == older
+    call_command("link", "undo")
+    assert queries.person_id_of("gp", "GP-1", "p1") == newer
+    assert LinkEvent.objects.filter(kind=LinkEvent.Kind.SPLIT).count() == 1
+    assert BlockingKey.objects.filter(person__person_id=newer).exists()
+
+
+def test_explain_names_the_fields_that_agreed(tmp_path, capsys):
+    ingest(tmp_path,
+           record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),
+           record("POL-1", recorded_at="2024-12-03T02:30:00Z", people=[adult(given_names="Gosia")]))
+    call_command("link", "explain", "police:POL-1:p1")
+    out = capsys.readouterr().out
+    assert "linked by: model" in out and "given" in out and "dob" in out
+
+
+def test_household_of_a_child_at_a_date(tmp_path):
+    child = {"ref": "c1", "role": "child_in_household", "given_names": "Ella", "family_name": "Nash",
+             "date_of_birth": "2019-03-04", "address": HOME}
+    ingest(tmp_path, record("POL-1", kind="da_incident", people=[adult(role="victim"), child]))
+    child_id = queries.person_id_of("police", "POL-1", "c1")
+    mother_id = queries.person_id_of("police", "POL-1", "p1")
+    assert set(queries.household_of(child_id, dt.date(2024, 12, 10))) == {child_id, mother_id}
+    assert queries.household_of(child_id, dt.date(2020, 1, 1)) == [child_id]
+
+
+def test_rebuild_keeps_person_ids(tmp_path):
+    ingest(tmp_path,
+           record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),
+           record("POL-1", recorded_at="2024-12-03T02:30:00Z", people=[adult(given_names="Gosia")]))
+    before = queries.person_id_of("police", "POL-1", "p1")
+    call_command("link", "rebuild")
+    assert queries.person_id_of("police", "POL-1", "p1") == queries.person_id_of("gp", "GP-1", "p1") == before
