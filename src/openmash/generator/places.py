@@ -91,6 +91,7 @@ class Geography:
     def __init__(self, rng: random.Random, households: int, extra_stems: list[str]) -> None:
         self.rng = rng
         self.towns = [Town(n, d, loc) for n, d, _, loc in TOWNS]
+        self._by_name = {t.name: t for t in self.towns}
         self.weights = [w for _, _, w, _ in TOWNS]
         self._stems = list(STREET_STEMS) + extra_stems
         self._used_postcodes: set[str] = set()
@@ -160,7 +161,7 @@ class Geography:
 
     def pick_town(self, near: str | None = None) -> Town:
         if near is not None and self.rng.random() < 0.75:
-            return next(t for t in self.towns if t.name == near)
+            return self._by_name[near]
         return self.rng.choices(self.towns, self.weights)[0]
 
     def dwelling(self, town: Town) -> Address:
@@ -191,7 +192,7 @@ class Geography:
         return Address(flat, number, street.stem, street.street_type, street.locality, town.name, pc, uprn)
 
     def town(self, name: str) -> Town:
-        return next(t for t in self.towns if t.name == name)
+        return self._by_name[name]
 
 
 # How often each agency holds the UPRN and writes addresses in capitals.
