@@ -14,9 +14,23 @@ def _export_links(output: Path) -> int:
     return write_links_csv(output)
 
 
+def _export_notifications(output: Path) -> int:
+    from openmash.protocol.exports import write_notifications_jsonl
+
+    return write_notifications_jsonl(output)
+
+
+def _export_alerts(output: Path) -> int:
+    from openmash.protocol.exports import write_alerts_jsonl
+
+    return write_alerts_jsonl(output)
+
+
 #: kind → writer(output path) → rows written. Each app adds its own kind here.
 EXPORTERS = {
     "links": _export_links,
+    "notifications": _export_notifications,
+    "alerts": _export_alerts,
 }
 
 

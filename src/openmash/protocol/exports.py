@@ -1,0 +1,103 @@
+"""The contract's notifications and alerts exports (``interchange-v1.md`` §7).
+
+JSON Lines sorted by ``created_at`` then id; times RFC 3339 with the Europe/London
+offset; every person's ``person_id`` as it stands at export time (the same id as a
+links export written at that moment).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from openmash.protocol.domain.content import iso
+from openmash.protocol.models import Alert, Notification
+from openmash.protocol.queries import current_person_ids, merged_targets
+
+PERSON_ID_KEYS = frozenset({"person_id", "mother_person_id"})
+
+
+def _remap(value: Any, current: Callable[[str], str]) -> Any:
+    """Person ids inside content as they stand now (a merge since keeps the older id)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if k in PERSON_ID_KEYS and isinstance(v, str):
+                out[k] = current(v)
+            elif k == "person_ids" and isinstance(v, list):
+                out[k] = sorted({current(p) for p in v if isinstance(p, str)})
+            else:
+                out[k] = _remap(v, current)
+        return out
+    if isinstance(value, list):
+        return [_remap(v, current) for v in value]
+    return value
+
+
+def notification_rows() -> Iterator[dict[str, Any]]:
+    notifications = list(Notification.objects.order_by("created_at", "notification_id"))
+    merged = merged_targets()
+    keys = {tuple(s["resolve_from"]) for n in notifications for s in n.subjects if s.get("resolve_from")}
+    now_ids = current_person_ids(keys)  # type: ignore[arg-type]
+
+    def current(pid: str) -> str:
+        return merged.get(pid, pid)
+
+    for n in notifications:
+        subjects = []
+        for s in n.subjects:
+            key = tuple(s.get("resolve_from") or ())
+            pid = now_ids.get(key, current(s["person_id"]))  # type: ignore[call-overload]
+            subjects.append({"agency": s["agency"], "record_id": s["record_id"], "person_ref": s["person_ref"],
+                             "person_id": current(pid)})
+        row: dict[str, Any] = {
+            "notification_id": n.notification_id,
+            "created_at": iso(n.created_at),
+            "due_by": iso(n.due_by),
+            "priority": n.priority,
+            "recipient": {"agency": n.recipient_agency, "team": n.recipient_team},
+            "reasons": list(n.reasons),
+            "source": {"agency": n.source_agency, "record_id": n.source_record_id},
+            "source_version": n.source_version,
+            "subjects": subjects,
+            "content_level": n.content_level,
+            "content": _remap(n.content, current) if merged else n.content,
+            "amended_at": iso(n.amended_at),
+            "withdrawn_at": iso(n.withdrawn_at),
+        }
+        if n.read_before_school_today is not None:
+            row["read_before_school_today"] = n.read_before_school_today
+        yield row
+
+
+def alert_rows() -> Iterator[dict[str, Any]]:
+    merged = merged_targets()
+    for a in Alert.objects.order_by("created_at", "alert_id"):
+        yield {
+            "alert_id": a.alert_id,
+            "created_at": iso(a.created_at),
+            "kind": a.kind,
+            "person_id": merged.get(a.person_id_then, a.person_id_then),
+            "recipient": {"agency": a.recipient_agency, "team": a.recipient_team},
+            "evidence": list(a.evidence),
+            "note": a.note,
+        }
+
+
+def _write(path: Path, rows: Iterator[dict[str, Any]]) -> int:
+    count = 0
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+            count += 1
+    return count
+
+
+def write_notifications_jsonl(path: Path) -> int:
+    return _write(Path(path), notification_rows())
+
+
+def write_alerts_jsonl(path: Path) -> int:
+    return _write(Path(path), alert_rows())

@@ -1,0 +1,274 @@
+"""Reads for the protocol engine: the database as a ``HistoryProvider`` and an ``AlertLedger``.
+
+Histories are read through identity's person links in force now and the intake
+versions visible at a cursor (recorded no later, processed no later). Parsed record
+versions are immutable, so they are cached per process by primary key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import OrderedDict, defaultdict
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+from django.db.models import Q
+
+from openmash.identity.models import MentionLink, Person
+from openmash.intake.domain.address import (
+    NormalisedAddress,
+    building_lookup_keys,
+    household_lookup_keys,
+    normalise_address,
+    same_building,
+)
+from openmash.intake.domain.record import Address, Record
+from openmash.intake.models import Mention, RecordVersion
+from openmash.intake.models import Record as RecordRow
+from openmash.protocol.domain.alerts import Occurrence
+from openmash.protocol.domain.history import Cursor, IncidentFacts, LinkedVersion, MentionKey, RecordKey
+from openmash.protocol.models import Alert, ConfidentialAddress, IncidentAssessment, IncidentChild, KnownAddress
+
+_PARSED_LIMIT = 200_000
+
+
+class _ParsedCache:
+    """Parsed record versions by primary key (a version never changes once stored)."""
+
+    def __init__(self) -> None:
+        self.items: OrderedDict[int, tuple[Record, Mapping[str, Any]]] = OrderedDict()
+
+    def get(self, pk: int) -> tuple[Record, Mapping[str, Any]] | None:
+        return self.items.get(pk)
+
+    def put(self, pk: int, data: Mapping[str, Any]) -> tuple[Record, Mapping[str, Any]]:
+        parsed = (Record.from_json(data), data)
+        self.items[pk] = parsed
+        if len(self.items) > _PARSED_LIMIT:
+            self.items.popitem(last=False)
+        return parsed
+
+
+PARSED = _ParsedCache()
+
+
+def unlinked_person_id(mention_pk: int) -> str:
+    """A person-in-record the linker has not seen is its own person (as the links export says)."""
+    return f"U{mention_pk:07d}"
+
+
+def merged_targets() -> dict[str, str]:
+    """person_id → the person_id it stands as now, for every merged person (a merge keeps the older id)."""
+    rows = list(Person.objects.filter(merged_into__isnull=False).values_list("person_id", "merged_into__person_id"))
+    into = dict(rows)
+    out: dict[str, str] = {}
+    for old in into:
+        current, seen = old, set()
+        while current in into and current not in seen:
+            seen.add(current)
+            current = into[current]
+        out[old] = current
+    return out
+
+
+def person_ids_of_records(record_pks: Iterable[int]) -> dict[int, dict[str, str]]:
+    """record pk → ref → person_id for every linkable mention (links in force now)."""
+    out: dict[int, dict[str, str]] = defaultdict(dict)
+    rows = Mention.objects.filter(record_id__in=list(record_pks)).exclude(role="professional").values_list(
+        "pk", "record_id", "ref", "link__person__person_id")
+    for pk, record_pk, ref, person_id in rows:
+        out[record_pk][ref] = person_id or unlinked_person_id(pk)
+    return out
+
+
+def linked_version(version: RecordVersion) -> LinkedVersion:
+    """The version being processed, with its people's links."""
+    cached = PARSED.get(version.pk) or PARSED.put(version.pk, version.data)
+    person_ids = person_ids_of_records([version.record_id]).get(version.record_id, {})
+    first = not RecordVersion.objects.filter(record_id=version.record_id, seq__lt=version.seq).exists()
+    assert version.seq is not None, "a version is given a seq before its pipeline stages run"
+    return LinkedVersion(cached[0], cached[1], version.seq, person_ids, first_version=first)
+
+
+class DatabaseHistory:
+    """``HistoryProvider`` and ``AlertLedger`` over the shared data model and the protocol's indexes."""
+
+    def __init__(self) -> None:
+        self._record_pks: dict[RecordKey, int] = {}
+
+    # --- HistoryProvider ------------------------------------------------------------------------
+
+    def linked_versions(self, person_ids: Collection[str], cursor: Cursor) -> Sequence[LinkedVersion]:
+        wanted = set(person_ids)
+        linked = [p for p in wanted if not p.startswith("U")]
+        record_pks = set(MentionLink.objects.filter(person__person_id__in=linked)
+                         .values_list("mention__record_id", flat=True))
+        unlinked = [int(p[1:]) for p in wanted if p.startswith("U") and p[1:].isdigit()]
+        if unlinked:
+            record_pks |= set(Mention.objects.filter(pk__in=unlinked).values_list("record_id", flat=True))
+        if not record_pks:
+            return []
+        return self._latest_versions(record_pks, cursor, wanted)
+
+    def _latest_versions(self, record_pks: Collection[int], cursor: Cursor,
+                         wanted: set[str] | None) -> list[LinkedVersion]:
+        rows = (RecordVersion.objects.filter(record_id__in=list(record_pks), seq__isnull=False,
+                                             seq__lte=cursor.seq, recorded_at__lte=cursor.recorded_at,
+                                             record__withdrawn=False)
+                .values_list("pk", "record_id", "version", "seq", "withdrawn"))
+        latest: dict[int, tuple[int, int, int, bool]] = {}
+        for pk, record_pk, number, seq, withdrawn in rows:
+            held = latest.get(record_pk)
+            if held is None or number > held[1]:
+                latest[record_pk] = (pk, number, seq, withdrawn)
+        chosen = {record_pk: v for record_pk, v in latest.items() if not v[3]}
+        missing = [v[0] for v in chosen.values() if PARSED.get(v[0]) is None]
+        if missing:
+            for pk, data in RecordVersion.objects.filter(pk__in=missing).values_list("pk", "data"):
+                PARSED.put(pk, data)
+        people = person_ids_of_records(chosen)
+        out = []
+        for record_pk, (pk, _number, seq, _) in sorted(chosen.items()):
+            refs = people.get(record_pk, {})
+            if wanted is not None and not wanted & set(refs.values()):
+                continue
+            parsed = PARSED.get(pk) or PARSED.put(pk, RecordVersion.objects.values_list("data", flat=True).get(pk=pk))
+            record, raw = parsed
+            # The version visible may name fewer people than the mentions (which follow the latest version).
+            named = {p.ref for p in record.people}
+            out.append(LinkedVersion(record, raw, seq, {r: p for r, p in refs.items() if r in named}))
+            self._record_pks[record.key] = record_pk
+        return [v for v in out if wanted is None or wanted & set(v.person_ids.values())]
+
+    def household_candidates(self, address: NormalisedAddress, cursor: Cursor) -> Collection[str]:
+        keys = household_lookup_keys(address)
+        if not keys:
+            return set()
+        rows = KnownAddress.objects.filter(key__in=keys, seq__lte=cursor.seq).values_list(
+            "mention_id", "mention__link__person__person_id")
+        return {person_id or unlinked_person_id(pk) for pk, person_id in rows}
+
+    def confidential_in_building(self, address: NormalisedAddress) -> Sequence[Address]:
+        keys = building_lookup_keys(address)
+        if not keys:
+            return []
+        out: list[Address] = []
+        for raw in ConfidentialAddress.objects.filter(key__in=keys).values_list("address", flat=True):
+            found = Address.from_json(raw)
+            if found is not None and same_building(normalise_address(found), address) and found not in out:
+                out.append(found)
+        return out
+
+    def is_confidential(self, address: NormalisedAddress) -> bool:
+        return address.confidential or bool(self.confidential_in_building(address))
+
+    def _pks(self, keys: Collection[RecordKey]) -> dict[RecordKey, int]:
+        missing = [k for k in keys if k not in self._record_pks]
+        if missing:
+            query = Q()
+            for agency, record_id in missing:
+                query |= Q(agency=agency, record_id=record_id)
+            for pk, agency, record_id in RecordRow.objects.filter(query).values_list("pk", "agency", "record_id"):
+                self._record_pks[(agency, record_id)] = pk
+        return {k: self._record_pks[k] for k in keys if k in self._record_pks}
+
+    def incident_facts(self, keys: Collection[RecordKey], cursor: Cursor) -> Mapping[RecordKey, IncidentFacts]:
+        if not keys:
+            return {}
+        pks = self._pks(keys)
+        by_pk = {pk: key for key, pk in pks.items()}
+        rows = IncidentAssessment.objects.filter(
+            record_id__in=list(by_pk), seq__lte=cursor.seq, recorded_at__lte=cursor.recorded_at,
+            record__withdrawn=False).values_list(
+            "pk", "record_id", "seq", "occurred_at", "recorded_at", "level", "level_criteria", "dash_yes",
+            "marac_notified", "version__version", "version__withdrawn")
+        latest: dict[int, tuple[Any, ...]] = {}
+        for row in rows:
+            held = latest.get(row[1])
+            if held is None or row[2] > held[2]:
+                latest[row[1]] = row
+        children: dict[int, set[str]] = defaultdict(set)
+        mentions: dict[int, list[MentionKey]] = defaultdict(list)
+        child_rows = IncidentChild.objects.filter(assessment_id__in=[r[0] for r in latest.values()]).values_list(
+            "assessment_id", "mention_id", "mention__link__person__person_id", "mention__record__agency",
+            "mention__record__record_id", "mention__ref")
+        for assessment, mention_pk, person_id, agency, record_id, ref in child_rows:
+            children[assessment].add(person_id or unlinked_person_id(mention_pk))
+            mentions[assessment].append((agency, record_id, ref))
+        out: dict[RecordKey, IncidentFacts] = {}
+        for record_pk, row in latest.items():
+            pk, _, seq, occurred, recorded, level, criteria, dash_yes, marac, number, withdrawn = row
+            if withdrawn:
+                continue
+            out[by_pk[record_pk]] = IncidentFacts(
+                key=by_pk[record_pk], version=number, seq=seq, occurred_at=occurred, recorded_at=recorded,
+                level=level, criteria=tuple(criteria), dash_yes=dash_yes, children=frozenset(children[pk]),
+                child_mentions=tuple(mentions[pk]), marac_notified=marac)
+        return out
+
+    def incidents_with_child(self, person_id: str, cursor: Cursor) -> Collection[RecordKey]:
+        if person_id.startswith("U") and person_id[1:].isdigit():
+            query = IncidentChild.objects.filter(mention_id=int(person_id[1:]))
+        else:
+            query = IncidentChild.objects.filter(mention__link__person__person_id=person_id)
+        rows = query.filter(assessment__seq__lte=cursor.seq).values_list(
+            "assessment__record__agency", "assessment__record__record_id", "assessment__record_id").distinct()
+        out = set()
+        for agency, record_id, pk in rows:
+            self._record_pks[(agency, record_id)] = pk
+            out.add((agency, record_id))
+        return out
+
+    # --- AlertLedger ----------------------------------------------------------------------------
+
+    def raised(self, kind: str, person_id: str | None, record: RecordKey | None) -> Sequence[Occurrence]:
+        rows = Alert.objects.filter(kind=kind, once_person=person_id or "",
+                                    once_record="|".join(record) if record else "")
+        out = []
+        for household in rows.values_list("once_household", flat=True):
+            address = Address.from_json(household) if household else None
+            out.append(Occurrence(kind, person_id, record, normalise_address(address) if address else None))
+        return out
+
+
+def record_versions_in_order(record: RecordRow) -> list[RecordVersion]:
+    return list(record.versions.filter(seq__isnull=False).order_by("seq"))
+
+
+def resolve_mentions(keys: Iterable[MentionKey]) -> dict[MentionKey, int]:
+    """Mention primary keys for ``(agency, record_id, ref)`` keys."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    query = Q()
+    for agency, record_id, ref in wanted:
+        query |= Q(record__agency=agency, record__record_id=record_id, ref=ref)
+    rows = Mention.objects.filter(query).values_list("pk", "record__agency", "record__record_id", "ref")
+    return {(a, r, f): pk for pk, a, r, f in rows}
+
+
+def current_person_ids(keys: Iterable[MentionKey]) -> dict[MentionKey, str]:
+    """The person_id of each mention as it stands now (for exports)."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    out: dict[MentionKey, str] = {}
+    by_record: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for agency, record_id, ref in wanted:
+        by_record[(agency, record_id)].add(ref)
+    ids = list(by_record)
+    for start in range(0, len(ids), 400):
+        chunk = ids[start:start + 400]
+        query = Q()
+        for agency, record_id in chunk:
+            query |= Q(record__agency=agency, record__record_id=record_id)
+        rows = Mention.objects.filter(query).values_list("record__agency", "record__record_id", "ref",
+                                                         "link__person__person_id")
+        for agency, record_id, ref, person_id in rows:
+            if person_id and ref in by_record[(agency, record_id)]:
+                out[(agency, record_id, ref)] = person_id
+    return out
+
+
+def iso_or_none(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None

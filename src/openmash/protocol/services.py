@@ -1,0 +1,320 @@
+"""Use cases of the protocol engine, each inside the caller's (or its own) transaction.
+
+``process_version`` is the pipeline stage (``settings.OPENMASH_PIPELINE_STAGES``): it
+runs after identity has linked a stored record version, inside the same transaction,
+and records facts in backfill (incident assessments, address indexes) but creates
+notifications and alerts only in live mode — the outbox of the hub.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from openmash.intake.domain.address import building_lookup_keys, household_lookup_keys, normalise_address
+from openmash.intake.domain.record import Address
+from openmash.intake.models import Mention, RecordVersion
+from openmash.platform.audit import Actor, Event, record_events
+from openmash.protocol.domain import amendments
+from openmash.protocol.domain.alerts import PlannedAlert
+from openmash.protocol.domain.content import withdrawn_content
+from openmash.protocol.domain.deadlines import WorkingCalendar, due_by
+from openmash.protocol.domain.engine import (
+    CONFIDENTIAL_ADDRESS_DISCLOSED,
+    Outcome,
+    Rendered,
+    address_json,
+    audience_from_json,
+    audience_json,
+    disclosure_due,
+    process_version as evaluate_version,
+    subjects_json,
+)
+from openmash.protocol.domain.history import LinkedVersion, known_address_on
+from openmash.protocol.domain.ids import alert_id, manager_team, notification_id
+from openmash.protocol.domain.incident import IncidentAssessment as Assessment
+from openmash.protocol.domain.policy import BankHolidays, Policy, load_policy
+from openmash.protocol.domain.redaction import redact
+from openmash.protocol.models import (
+    Alert,
+    ConfidentialAddress,
+    DisclosureLog,
+    IncidentAssessment,
+    IncidentChild,
+    KnownAddress,
+    Notification,
+    TriageItem,
+)
+from openmash.protocol.queries import DatabaseHistory, linked_version, resolve_mentions
+
+PROTOCOL_ACTOR = Actor.system("protocol")
+
+
+@lru_cache(maxsize=4)
+def _policy(path: str) -> Policy:
+    return load_policy(path or None)
+
+
+def policy_in_force() -> Policy:
+    """The policy file named by ``OPENMASH_PROTOCOL_FILE``, else the shipped default."""
+    return _policy(getattr(settings, "OPENMASH_PROTOCOL_FILE", "") or "")
+
+
+@lru_cache(maxsize=4)
+def _calendar(setting: BankHolidays) -> WorkingCalendar:
+    return WorkingCalendar(setting)
+
+
+def calendar_for(policy: Policy) -> WorkingCalendar:
+    return _calendar(policy.bank_holidays)
+
+
+# --- the pipeline stage -----------------------------------------------------------------------
+
+
+def process_version(version: RecordVersion, *, live: bool) -> Outcome:
+    """Assess, route and alert one stored record version (pipeline stage, inside its transaction)."""
+    policy = policy_in_force()
+    subject = linked_version(version)
+    newly_confidential = _index_addresses(version, subject)
+    existing = [
+        amendments.StoredNotification(n.notification_id, n.due_by, n.signature, n.withdrawn_at is not None)
+        for n in Notification.objects.filter(record_id=version.record_id, family=Notification.Family.INCIDENT)
+    ]
+    history = DatabaseHistory()
+    outcome = evaluate_version(subject, history, history, existing, policy, calendar_for(policy), live=live)
+    events: list[Event] = []
+    if outcome.assessment is not None and outcome.facts is not None:
+        _store_assessment(version, outcome.assessment, outcome, live=live)
+    _apply_changes(version, outcome, events)
+    for alert in outcome.alerts:
+        _raise_alert(version, alert, events)
+    if newly_confidential:
+        _late_confidentiality(version, newly_confidential, policy, live=live, events=events)
+    record_events(events)
+    return outcome
+
+
+def _index_addresses(version: RecordVersion, subject: LinkedVersion) -> list[Address]:
+    """Index every known address the version gives someone, and every address it marks confidential."""
+    refs = {m.ref: m.pk for m in Mention.objects.filter(record_id=version.record_id).only("pk", "ref")}
+    rows = []
+    for mention in subject.record.people:
+        if not mention.is_linkable or mention.ref not in refs:
+            continue
+        known = known_address_on(subject, mention)
+        if known is not None:
+            rows += [KnownAddress(key=k, mention_id=refs[mention.ref], seq=subject.seq)
+                     for k in household_lookup_keys(known.normalised)]
+    KnownAddress.objects.bulk_create(rows)
+    newly: list[Address] = []
+    confidential = []
+    raw = subject.raw
+    for obj in [raw.get("address")] + [p.get("address") for p in raw.get("people") or ()]:
+        if not isinstance(obj, Mapping) or obj.get("confidential") is not True:
+            continue
+        address = Address.from_json(obj)
+        if address is None:
+            continue
+        norm = normalise_address(address)
+        keys = building_lookup_keys(norm)
+        if not keys:
+            continue
+        if not DatabaseHistory().confidential_in_building(norm) and address not in newly:
+            newly.append(address)
+        confidential += [ConfidentialAddress(key=k, address=address_json(address), version=version) for k in keys]
+    ConfidentialAddress.objects.bulk_create(confidential)
+    return newly
+
+
+def _store_assessment(version: RecordVersion, a: Assessment, outcome: Outcome, *, live: bool) -> None:
+    facts = outcome.facts
+    assert facts is not None
+    row = IncidentAssessment.objects.create(
+        version=version, record_id=version.record_id, seq=facts.seq, occurred_at=facts.occurred_at,
+        recorded_at=facts.recorded_at, tool=a.risk.tool, tool_version=a.risk.tool_version, dash_yes=a.risk.dash_yes,
+        level=a.level, level_criteria=list(a.risk.criteria), marac_notified=facts.marac_notified, live=live,
+        explanation=a.explain())
+    cites = resolve_mentions(c.cite for c in a.children)
+    IncidentChild.objects.bulk_create([
+        IncidentChild(assessment=row, mention_id=cites[c.cite], person_id_then=c.person_id,
+                      found_from_history=not c.named)
+        for c in a.children if c.cite in cites
+    ])
+    if live and a.children:
+        ranks = {level: i for i, level in enumerate(a.evaluation.policy.triage.level_order)}
+        youngest = min((c.ages.youngest if c.ages.youngest is not None else 0) for c in a.children)
+        TriageItem.objects.update_or_create(
+            record_id=version.record_id,
+            defaults={"assessment": row, "level": a.level, "level_rank": ranks.get(a.level, len(ranks)),
+                      "youngest_age": youngest, "recorded_at": version.recorded_at})
+    elif live:
+        TriageItem.objects.filter(record_id=version.record_id, status=TriageItem.Status.QUEUED).delete()
+
+
+def _apply_changes(version: RecordVersion, outcome: Outcome, events: list[Event]) -> None:
+    recorded_at = version.recorded_at
+    by_id = {n.notification_id: n for n in Notification.objects.filter(
+        notification_id__in=[c.notification_id for c in outcome.changes])}
+    for change in outcome.changes:
+        current = by_id.get(change.notification_id)
+        if change.action == amendments.WITHDRAW:
+            assert current is not None
+            current.withdrawn_at = recorded_at
+            if amendments.RECORD_CORRECTED not in current.reasons:
+                current.reasons = [*current.reasons, amendments.RECORD_CORRECTED]
+            current.content = withdrawn_content(current.source_agency, current.source_record_id)
+            current.source_version = version.version
+            current.save()
+            events.append(_event("notification.withdrawn", current))
+            continue
+        rendered = outcome.rendered[change.notification_id]
+        assert change.due_by is not None
+        fields = _notification_fields(version, rendered, change.due_by)
+        if current is None:
+            current = Notification.objects.create(notification_id=change.notification_id, created_at=recorded_at,
+                                                  **fields)
+            events.append(_event("notification.created", current))
+        else:
+            for key, value in fields.items():
+                setattr(current, key, value)
+            current.amended_at = recorded_at
+            current.withdrawn_at = None
+            current.save()
+            events.append(_event("notification.amended", current))
+
+
+def _notification_fields(version: RecordVersion, r: Rendered, due: dt.datetime) -> dict[str, Any]:
+    plan = r.plan
+    record = version.record
+    return {
+        "family": Notification.Family.INCIDENT, "due_by": due, "priority": plan.priority,
+        "recipient_agency": plan.agency, "recipient_team": plan.team, "reasons": list(plan.reasons),
+        "record_id": version.record_id, "source_agency": record.agency,
+        "source_record_id": record.record_id, "source_version": version.version,
+        "subjects": subjects_json(plan.subjects), "content_level": plan.content_level, "content": r.content,
+        "read_before_school_today": plan.read_before_school_today, "signature": r.signature,
+        "audience": audience_json(r.audience),
+    }
+
+
+def _event(action: str, n: Notification) -> Event:
+    return Event(actor=PROTOCOL_ACTOR, action=action, object_type="notification", object_id=n.notification_id,
+                 purpose="protocol", details={"recipient": f"{n.recipient_agency}/{n.recipient_team or ''}",
+                                              "reasons": list(n.reasons),
+                                              "source": f"{n.source_agency}/{n.source_record_id}"})
+
+
+def _raise_alert(version: RecordVersion, alert: PlannedAlert, events: list[Event]) -> None:
+    occ = alert.occurrence
+    aid = alert_id(occ.identity)
+    household = address_json(alert.household_address.address) if (
+        alert.household_address is not None and occ.household is not None) else None
+    row, created = Alert.objects.get_or_create(alert_id=aid, defaults={
+        "created_at": version.recorded_at, "kind": alert.kind, "person_id_then": alert.person_id,
+        "recipient_agency": alert.agency, "recipient_team": alert.team,
+        "evidence": [{"agency": a, "record_id": r} for a, r in alert.evidence], "note": alert.note,
+        "source_version": version, "once_person": occ.person_id or "",
+        "once_record": "|".join(occ.record) if occ.record else "", "once_household": household,
+        "explanation": alert.why,
+    })
+    if created:
+        events.append(Event(actor=PROTOCOL_ACTOR, action="alert.raised", object_type="alert", object_id=aid,
+                            purpose="protocol", details={"kind": alert.kind, "person_id": alert.person_id,
+                                                         "recipient": alert.agency}))
+
+
+def _late_confidentiality(version: RecordVersion, newly: Sequence[Address], policy: Policy, *, live: bool,
+                          events: list[Event]) -> None:
+    """§4.6: redact again what barred recipients were sent, log it, and tell the front-door manager."""
+    disclosed: list[Notification] = []
+    for n in Notification.objects.filter(withdrawn_at__isnull=True).exclude(audience={}):
+        audience = audience_from_json(n.audience)
+        if not audience.barred:
+            continue
+        widened = audience_from_json({**n.audience, "confidential": list(n.audience.get("confidential", []))
+                                      + [address_json(a) for a in newly]})
+        content, _ = redact(n.content, widened)
+        if content != n.content:
+            n.content, n.audience = content, audience_json(widened)
+            n.save(update_fields=["content", "audience"])
+            DisclosureLog.objects.create(notification=n, confidential_version=version, logged_at=version.recorded_at)
+            events.append(_event("notification.rerendered", n))
+            disclosed.append(n)
+    if not disclosed or not live:
+        return
+    record = version.record
+    door = policy.escalation
+    team = manager_team(door.front_door_team)
+    nid = notification_id(record.agency, record.record_id, door.front_door_agency, team, CONFIDENTIAL_ADDRESS_DISCLOSED)
+    calendar = calendar_for(policy)
+    n, created = Notification.objects.get_or_create(notification_id=nid, defaults={
+        "family": Notification.Family.DISCLOSURE, "created_at": version.recorded_at,
+        "due_by": disclosure_due(version.recorded_at, policy, calendar), "priority": "immediate",
+        "recipient_agency": door.front_door_agency, "recipient_team": team,
+        "reasons": [CONFIDENTIAL_ADDRESS_DISCLOSED], "record_id": version.record_id,
+        "source_agency": record.agency, "source_record_id": record.record_id, "source_version": version.version,
+        "subjects": [], "content_level": "full",
+        "content": {"disclosures": [
+            {"notification_id": d.notification_id,
+             "recipient": {"agency": d.recipient_agency, "team": d.recipient_team},
+             "created_at": d.created_at.isoformat()} for d in disclosed]},
+    })
+    if created:
+        events.append(_event("notification.created", n))
+
+
+# --- lifecycle -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def escalate_unacknowledged(now: dt.datetime, *, actor: Actor = PROTOCOL_ACTOR) -> list[Notification]:
+    """§6: every notification unacknowledged at its ``due_by`` goes to its team's manager, once."""
+    policy = policy_in_force()
+    esc = policy.escalation
+    calendar = calendar_for(policy)
+    created: list[Notification] = []
+    events: list[Event] = []
+    due = (Notification.objects.select_for_update()
+           .filter(acknowledged_at__isnull=True, withdrawn_at__isnull=True, escalated_at__isnull=True,
+                   due_by__lte=now)
+           .exclude(family=Notification.Family.ESCALATION).order_by("due_by", "notification_id"))
+    for n in due:
+        team = manager_team(n.recipient_team)
+        nid = notification_id(n.source_agency, n.source_record_id, n.recipient_agency, team,
+                              f"{esc.reason}|{n.notification_id}")
+        escalation = Notification.objects.create(
+            notification_id=nid, family=Notification.Family.ESCALATION, created_at=now,
+            due_by=due_by(esc.priority, now, policy.deadlines, calendar), priority=esc.priority,
+            recipient_agency=n.recipient_agency, recipient_team=team, reasons=[esc.reason],
+            record_id=n.record_id, source_agency=n.source_agency,
+            source_record_id=n.source_record_id, source_version=n.source_version, subjects=n.subjects,
+            content_level=n.content_level,
+            content={**n.content, "escalation_of": n.notification_id, "was_due_by": n.due_by.isoformat()},
+            audience=n.audience, escalation_of=n)
+        n.escalated_at = now
+        n.save(update_fields=["escalated_at"])
+        created.append(escalation)
+        events.append(_event("notification.escalated", escalation))
+    record_events(events)
+    return created
+
+
+@transaction.atomic
+def acknowledge(notification: Notification, *, actor: Actor, at: dt.datetime) -> Notification:
+    if notification.acknowledged_at is None:
+        notification.acknowledged_at, notification.acknowledged_by = at, actor.name
+        notification.save(update_fields=["acknowledged_at", "acknowledged_by"])
+        record_events([Event(actor=actor, action="notification.acknowledged", object_type="notification",
+                             object_id=notification.notification_id, purpose="protocol")])
+    return notification
+
+
+def reprocess_notifications_for(versions: Iterable[RecordVersion]) -> None:  # pragma: no cover - operator tool
+    for version in versions:
+        process_version(version, live=version.live)
