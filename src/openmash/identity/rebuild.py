@@ -88,22 +88,22 @@ def rebuild_links(*, actor: Actor, progress: bool = False) -> dict[str, int]:
                 assignment[cluster] = olds[0]
                 claimed.add(olds[0])
             else:
-                person = Person.objects.create(person_id=f"tmp-{cluster}")
-                Person.objects.filter(pk=person.pk).update(person_id=f"P{person.pk:07d}")
-                assignment[cluster] = person.pk
-                claimed.add(person.pk)
+                created = Person.objects.create(person_id=f"tmp-{cluster}")
+                Person.objects.filter(pk=created.pk).update(person_id=f"P{created.pk:07d}")
+                assignment[cluster] = created.pk
+                claimed.add(created.pk)
         MentionLink.objects.all().delete()
         BlockingKey.objects.all().delete()
         links = []
         for cluster, keys in clusters.items():
             for key in keys:
                 decision = store.decisions.get(key) or decisions.get(key)
-                features = store.members[cluster][key]
+                found = store.members[cluster][key]
                 links.append(MentionLink(
                     mention_id=mention_pk[key], person_id=assignment[cluster],
                     probability=decision.probability if decision else 1.0, method=LinkMethod.REBUILD,
                     explanation={"rebuild": decision.method if decision else "kept", **(decision.explanation if decision else {})},
-                    features=features.to_json(), model_version=model.version,
+                    features=found.to_json(), model_version=model.version,
                 ))
         MentionLink.objects.bulk_create(links, batch_size=2000)
         BlockingKey.objects.bulk_create(
@@ -113,11 +113,11 @@ def rebuild_links(*, actor: Actor, progress: bool = False) -> dict[str, int]:
         Person.objects.filter(pk__in=claimed).update(merged_into=None)
         new_person = {mention_pk[k]: assignment[c] for c, keys in clusters.items() for k in keys}
         orphaned: dict[int, Counter[int]] = {}
-        for mention, person in old_person.items():
-            if person not in claimed and mention in new_person:
-                orphaned.setdefault(person, Counter())[new_person[mention]] += 1
-        for person, into in orphaned.items():
-            Person.objects.filter(pk=person).update(merged_into_id=into.most_common(1)[0][0])
+        for mention, was in old_person.items():
+            if was not in claimed and mention in new_person:
+                orphaned.setdefault(was, Counter())[new_person[mention]] += 1
+        for was, into in orphaned.items():
+            Person.objects.filter(pk=was).update(merged_into_id=into.most_common(1)[0][0])
         summary = {"mentions": len(links), "people": len(clusters), "merges": len(store.merges),
                    "reviews": len(store.reviews), "ids_retired": len(orphaned)}
         record_event(actor=actor, action="identity.rebuild", object_type="person_index", object_id=model.version,

@@ -192,7 +192,7 @@ def _rebuild_keys(person: int) -> None:
     BlockingKey.objects.bulk_create([BlockingKey(key=k, person_id=person) for k in keys], ignore_conflicts=True)
 
 
-class NothingToUndo(Exception):
+class NothingToUndoError(Exception):
     pass
 
 
@@ -206,7 +206,7 @@ def undo_merge(*, event_id: int | None = None, actor: Actor) -> LinkEvent:
     merges = LinkEvent.objects.filter(kind=LinkEvent.Kind.MERGE, undone_by__isnull=True)
     event = merges.filter(pk=event_id).first() if event_id is not None else merges.order_by("-pk").first()
     if event is None:
-        raise NothingToUndo("no merge to undo" if event_id is None else f"no open merge with id {event_id}")
+        raise NothingToUndoError("no merge to undo" if event_id is None else f"no open merge with id {event_id}")
     keep, absorbed = event.keep_id, event.absorbed_id
     assert keep is not None and absorbed is not None
     MentionLink.objects.filter(mention_id__in=event.mentions, person_id=keep).update(person_id=absorbed)

@@ -194,9 +194,8 @@ def link_record(store: LinkStore, model: LinkageModel, mentions: Sequence[Mentio
     # Merges: a mention that matches other people as strongly as its own joins them up.
     options_of = {m.mention_key: opts for m, opts in pending}
     for m in mentions:
-        opts = options_of.get(m.mention_key)
-        if opts is None:
-            opts = _options(store, model, m, keys[m.mention_key])
+        found = options_of.get(m.mention_key)
+        opts = found if found is not None else _options(store, model, m, keys[m.mention_key])
         for option in opts:
             if not (option.strong or option.score.weight >= model.link_weight):
                 break
@@ -283,9 +282,9 @@ class InMemoryStore:
                 self.index.setdefault(key, set()).add(person)
 
     def merge(self, keep: str, absorb: str, evidence: Mapping[str, Any]) -> None:
-        for key, features in self.members.pop(absorb, {}).items():
-            self.members[keep][key] = features
-            self.link[key] = keep
+        for mention, features in self.members.pop(absorb, {}).items():
+            self.members[keep][mention] = features
+            self.link[mention] = keep
         for key in self.keys_of.pop(absorb, set()):
             people = self.index[key]
             people.discard(absorb)

@@ -272,7 +272,7 @@ def probability_from_weight(weight: float) -> float:
         return 1.0
     if weight < -60:
         return 0.0
-    return 1.0 / (1.0 + 2.0 ** (-weight))
+    return 1.0 / (1.0 + float(2.0 ** (-weight)))
 
 
 def score_pair(model: LinkageModel, a: MentionFeatures, b: MentionFeatures) -> PairScore:

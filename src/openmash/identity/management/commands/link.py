@@ -74,11 +74,11 @@ class Command(BaseCommand):
             self.stdout.write(f"  {found.open_reviews} open review(s) about this match")
 
     def _undo(self, options: dict[str, Any]) -> None:
-        from openmash.identity.services import NothingToUndo, undo_merge
+        from openmash.identity.services import NothingToUndoError, undo_merge
 
         try:
             split = undo_merge(event_id=options.get("event"), actor=Actor(options["actor"]))
-        except NothingToUndo as exc:
+        except NothingToUndoError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"undid merge #{split.undoes_id}: {len(split.mentions)} mention(s) returned")
 
