@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "openmash.intake",
     "openmash.identity",
     "openmash.protocol",
+    "openmash.governance",
     "openmash.web",
 ]
 
@@ -197,7 +198,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 
 # --- OpenMASH -----------------------------------------------------------------------------------------
 #: Stages each stored record version passes through, in order, inside its transaction (intake §2).
-OPENMASH_PIPELINE_STAGES: list[str] = env.list("OPENMASH_PIPELINE_STAGES", default=[])
+OPENMASH_PIPELINE_STAGES: list[str] = env.list("OPENMASH_PIPELINE_STAGES", default=[
+    "openmash.identity.services.link_record_version",
+    "openmash.protocol.services.process_version",
+])
 #: The joint protocol in force (an area edits this file, not code).
 OPENMASH_PROTOCOL_FILE = env.str("OPENMASH_PROTOCOL_FILE", default="")
 
