@@ -12,12 +12,15 @@ from openmash.platform.models import AuditEvent
 
 
 @pytest.fixture
-def provider():
+def provider(db):
     def notified(viewer, person_id):
         if viewer.agency == "health_visiting" and person_id == "P1":
             yield Relationship("notification", Level.HEALTH)
 
     access.register_relationship_provider(notified)
+    from openmash.identity.models import Person
+
+    Person.objects.create(person_id="P1")
     yield
     access._providers.remove(notified)
 
@@ -39,7 +42,7 @@ def test_a_granted_read_writes_an_audit_row(directory, provider):
         decision = access.access_person(visitor, "P1", purpose="notification")
     assert decision.level == Level.HEALTH
     event = AuditEvent.objects.get(action="person.read")
-    assert (event.actor, event.object_id, event.team) == ("health-visitor", "P1", "")
+    assert (event.actor, event.object_id, event.team) == ("health-visitor", "P1", "health_visiting/")
 
 
 @pytest.mark.django_db

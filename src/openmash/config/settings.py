@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "openmash.intake",
     "openmash.identity",
     "openmash.protocol",
+    "openmash.casework",
     "openmash.governance",
     "openmash.web",
 ]

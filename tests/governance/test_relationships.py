@@ -1,0 +1,125 @@
+"""Legitimate relationships on the database: notifications to the team, own records, triage/MARAC, merges."""
+
+from __future__ import annotations
+
+import pytest
+
+from openmash.accounts.models import Team, User
+from openmash.identity.models import Person
+from openmash.platform.access import decide, resolve_person, viewer_for
+from openmash.platform.domain.access_rules import Level
+from tests.governance.scenario import ingest, linking, notify, person, pid, rec
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def world(settings, directory):
+    linking(settings)
+    ingest(
+        rec("DA-1", agency="police", kind="da_incident", people=[
+            person("v", "victim", "Anna", "Kowalska", "1990-02-03"),
+            person("p", "perpetrator", "Jan", "Kowalski", "1988-05-06"),
+            person("c", "child_present", "Zofia", "Kowalska", "2020-07-08"),
+        ]),
+        rec("HV-9", agency="health_visiting", kind="hv_contact", people=[
+            person("s", "subject", "Olek", "Nowak", "2023-01-01")]),
+    )
+
+
+def who(username):
+    return viewer_for(User.objects.get(username=username))
+
+
+def test_a_notification_to_the_default_team_grants_its_content_level():
+    child = pid("police", "DA-1", "c")
+    notify("police", "DA-1", to="health_visiting", level="health", subjects=[("c", child)])
+    decision = decide(who("health-visitor"), child)
+    assert (decision.allowed, decision.level) == (True, Level.HEALTH)
+    assert not decide(who("health-visitor"), pid("police", "DA-1", "v")).allowed  # not a subject
+
+
+def test_a_notification_to_another_team_of_the_agency_grants_nothing():
+    child = pid("police", "DA-1", "c")
+    notify("police", "DA-1", to="health_visiting", team="north", level="full", subjects=[("c", child)])
+    assert not decide(who("health-visitor"), child).allowed
+
+
+def test_a_notification_to_another_agency_grants_nothing():
+    child = pid("police", "DA-1", "c")
+    notify("police", "DA-1", to="health_visiting", level="full", subjects=[("c", child)])
+    assert not decide(who("school-nurse"), child).allowed
+
+
+def test_a_withdrawn_notification_grants_nothing():
+    child = pid("police", "DA-1", "c")
+    notify("police", "DA-1", to="health_visiting", level="full", subjects=[("c", child)], withdrawn=True)
+    assert not decide(who("health-visitor"), child).allowed
+
+
+def test_the_person_id_prefix_of_another_never_matches():
+    child = pid("police", "DA-1", "c")
+    notify("police", "DA-1", to="health_visiting", level="full", subjects=[("c", child + "0")])
+    assert not decide(who("health-visitor"), child).allowed
+
+
+def test_own_records_give_full_for_that_agency_only():
+    victim = pid("police", "DA-1", "v")
+    decision = decide(who("police"), victim)
+    assert decision.allowed
+    assert decision.level_for("police") == Level.FULL
+    assert decision.level_for("csc") == Level.NONE
+    assert decision.identity_level >= Level.MINIMAL
+
+
+def test_a_manager_sees_what_the_teams_they_manage_were_sent():
+    manager = User.objects.get(username="manager")
+    Team.objects.filter(agency__code="health_visiting", code="").update(manager=manager)
+    manager.team = Team.objects.get(agency__code="health_visiting", code="")
+    manager.save()
+    child = pid("police", "DA-1", "c")
+    notify("police", "DA-1", to="health_visiting", team=None, level="health", subjects=[("c", child)])
+    assert decide(viewer_for(User.objects.get(username="manager")), child).level == Level.HEALTH
+
+
+def test_triage_sees_everyone_in_an_incident_routed_to_csc_in_full():
+    child, perpetrator = pid("police", "DA-1", "c"), pid("police", "DA-1", "p")
+    notify("police", "DA-1", to="csc", team="elsewhere", level="full", subjects=[("c", child)])
+    assert decide(who("triage"), perpetrator).level == Level.FULL  # named in the incident, not a subject
+    assert not decide(who("social-worker"), perpetrator).allowed  # practitioner: team not notified
+    assert not decide(who("marac"), perpetrator).allowed
+
+
+def test_a_marac_coordinator_sees_people_in_incidents_routed_to_marac():
+    victim = pid("police", "DA-1", "v")
+    notify("police", "DA-1", to="marac", level="full", subjects=[("v", victim)])
+    assert decide(who("marac"), victim).level == Level.FULL
+    assert not decide(who("triage"), victim).allowed
+
+
+@pytest.mark.parametrize("username", ["analyst", "admin"])
+def test_analysts_and_administrators_never_see_a_person(username):
+    child = pid("police", "DA-1", "c")
+    notify("police", "DA-1", to="csc", team="audit", level="full", subjects=[("c", child)])
+    assert not decide(who(username), child).allowed
+
+
+def test_an_auditor_sees_people_who_exist_and_nobody_else():
+    assert decide(who("auditor"), pid("police", "DA-1", "c")).allowed
+    assert not decide(who("auditor"), "P9999999").allowed
+
+
+def test_a_notification_naming_a_since_merged_id_still_counts():
+    child = pid("police", "DA-1", "c")
+    other = pid("health_visiting", "HV-9", "s")
+    notify("police", "DA-1", to="health_visiting", level="health", subjects=[("c", other)])
+    Person.objects.filter(person_id=other).update(merged_into=Person.objects.get(person_id=child))
+    assert resolve_person(other) == child
+    assert decide(who("health-visitor"), child).level == Level.HEALTH
+
+
+def test_a_disabled_user_sees_nothing():
+    child = pid("police", "DA-1", "c")
+    notify("police", "DA-1", to="health_visiting", level="full", subjects=[("c", child)])
+    User.objects.filter(username="health-visitor").update(is_active=False)
+    assert not decide(who("health-visitor"), child).allowed
