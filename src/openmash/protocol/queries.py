@@ -81,13 +81,22 @@ def person_ids_of_records(record_pks: Iterable[int]) -> dict[int, dict[str, str]
     return out
 
 
-def linked_version(version: RecordVersion) -> LinkedVersion:
-    """The version being processed, with its people's links."""
+def linked_version(version: RecordVersion) -> tuple[LinkedVersion, dict[str, int]]:
+    """The version being processed, with its people's links; and its mentions' primary keys by ref."""
     cached = PARSED.get(version.pk) or PARSED.put(version.pk, version.data)
-    person_ids = person_ids_of_records([version.record_id]).get(version.record_id, {})
-    first = not RecordVersion.objects.filter(record_id=version.record_id, seq__lt=version.seq).exists()
+    person_ids: dict[str, str] = {}
+    mention_pks: dict[str, int] = {}
+    rows = Mention.objects.filter(record_id=version.record_id).values_list("pk", "ref", "role",
+                                                                          "link__person__person_id")
+    for pk, ref, role, person_id in rows:
+        mention_pks[ref] = pk
+        if role != "professional":
+            person_ids[ref] = person_id or unlinked_person_id(pk)
+    # Only the unborn-child alert asks whether this is the record's first version: ask only then.
+    first = cached[0].kind == "maternity_booking" and not RecordVersion.objects.filter(
+        record_id=version.record_id, seq__lt=version.seq).exists()
     assert version.seq is not None, "a version is given a seq before its pipeline stages run"
-    return LinkedVersion(cached[0], cached[1], version.seq, person_ids, first_version=first)
+    return LinkedVersion(cached[0], cached[1], version.seq, person_ids, first_version=first), mention_pks
 
 
 class DatabaseHistory:

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from openmash.intake.domain.address import building_lookup_keys, household_lookup_keys, normalise_address
 from openmash.intake.domain.record import Address
-from openmash.intake.models import Mention, RecordVersion
+from openmash.intake.models import RecordVersion
 from openmash.platform.audit import Actor, Event, record_events
 from openmash.protocol.domain import amendments
 from openmash.protocol.domain.alerts import PlannedAlert
@@ -32,8 +32,10 @@ from openmash.protocol.domain.engine import (
     audience_from_json,
     audience_json,
     disclosure_due,
-    process_version as evaluate_version,
     subjects_json,
+)
+from openmash.protocol.domain.engine import (
+    process_version as evaluate_version,
 )
 from openmash.protocol.domain.history import LinkedVersion, known_address_on
 from openmash.protocol.domain.ids import alert_id, manager_team, notification_id
@@ -80,12 +82,14 @@ def calendar_for(policy: Policy) -> WorkingCalendar:
 def process_version(version: RecordVersion, *, live: bool) -> Outcome:
     """Assess, route and alert one stored record version (pipeline stage, inside its transaction)."""
     policy = policy_in_force()
-    subject = linked_version(version)
-    newly_confidential = _index_addresses(version, subject)
-    existing = [
-        amendments.StoredNotification(n.notification_id, n.due_by, n.signature, n.withdrawn_at is not None)
-        for n in Notification.objects.filter(record_id=version.record_id, family=Notification.Family.INCIDENT)
-    ]
+    subject, mention_pks = linked_version(version)
+    newly_confidential = _index_addresses(version, subject, mention_pks)
+    existing = []
+    if subject.record.kind == "da_incident" or subject.record.withdrawn:
+        existing = [
+            amendments.StoredNotification(n.notification_id, n.due_by, n.signature, n.withdrawn_at is not None)
+            for n in Notification.objects.filter(record_id=version.record_id, family=Notification.Family.INCIDENT)
+        ]
     history = DatabaseHistory()
     outcome = evaluate_version(subject, history, history, existing, policy, calendar_for(policy), live=live)
     events: list[Event] = []
@@ -100,9 +104,8 @@ def process_version(version: RecordVersion, *, live: bool) -> Outcome:
     return outcome
 
 
-def _index_addresses(version: RecordVersion, subject: LinkedVersion) -> list[Address]:
+def _index_addresses(version: RecordVersion, subject: LinkedVersion, refs: Mapping[str, int]) -> list[Address]:
     """Index every known address the version gives someone, and every address it marks confidential."""
-    refs = {m.ref: m.pk for m in Mention.objects.filter(record_id=version.record_id).only("pk", "ref")}
     rows = []
     for mention in subject.record.people:
         if not mention.is_linkable or mention.ref not in refs:
@@ -111,7 +114,8 @@ def _index_addresses(version: RecordVersion, subject: LinkedVersion) -> list[Add
         if known is not None:
             rows += [KnownAddress(key=k, mention_id=refs[mention.ref], seq=subject.seq)
                      for k in household_lookup_keys(known.normalised)]
-    KnownAddress.objects.bulk_create(rows)
+    if rows:
+        KnownAddress.objects.bulk_create(rows)
     newly: list[Address] = []
     confidential = []
     raw = subject.raw
@@ -128,7 +132,8 @@ def _index_addresses(version: RecordVersion, subject: LinkedVersion) -> list[Add
         if not DatabaseHistory().confidential_in_building(norm) and address not in newly:
             newly.append(address)
         confidential += [ConfidentialAddress(key=k, address=address_json(address), version=version) for k in keys]
-    ConfidentialAddress.objects.bulk_create(confidential)
+    if confidential:
+        ConfidentialAddress.objects.bulk_create(confidential)
     return newly
 
 
@@ -159,6 +164,8 @@ def _store_assessment(version: RecordVersion, a: Assessment, outcome: Outcome, *
 
 def _apply_changes(version: RecordVersion, outcome: Outcome, events: list[Event]) -> None:
     recorded_at = version.recorded_at
+    if not outcome.changes:
+        return
     by_id = {n.notification_id: n for n in Notification.objects.filter(
         notification_id__in=[c.notification_id for c in outcome.changes])}
     for change in outcome.changes:

@@ -57,7 +57,8 @@ class Command(BaseCommand):
             raise CommandError(f"no processed record {options['record']} (give AGENCY:RECORD_ID)")
         policy = policy_in_force()
         raised = list(Alert.objects.filter(source_version__record=record).values_list("kind", flat=True))
-        for line in explain(linked_version(record.current), DatabaseHistory(), policy, calendar_for(policy), raised):
+        subject, _ = linked_version(record.current)
+        for line in explain(subject, DatabaseHistory(), policy, calendar_for(policy), raised):
             self.stdout.write(line)
 
     def _simulate(self, options: dict[str, Any]) -> None:
