@@ -80,6 +80,11 @@ def _name_comparison(name: str, first: str, forms_sql: str) -> Any:
         output_column_name=name,
         comparison_levels=[
             cll.CustomLevel(f"{l_} IS NULL OR {r_} IS NULL", label_for_charts="null").configure(is_null_level=True),
+            *([cll.CustomLevel(
+                f"{l_} = {r_} AND len(given_all_l) > 1 AND len(given_all_r) > 1"
+                " AND NOT list_has_any(list_slice(given_all_l, 2, 10), list_slice(given_all_r, 2, 10))",
+                label_for_charts="first_only",
+            )] if name == "given" else []),
             cll.CustomLevel(f"{l_} = {r_}", label_for_charts="exact").configure(
                 tf_adjustment_column=first, tf_adjustment_weight=1.0
             ),
