@@ -48,11 +48,12 @@ def _package_holidays(country: str, subdivision: str | None, year: int) -> froze
 def due_by(kind: str, recorded_at: dt.datetime, deadlines: Deadlines, calendar: WorkingCalendar) -> dt.datetime:
     """The deadline of the given kind for a version recorded at ``recorded_at``."""
     zone = deadlines.zone
+    # Elapsed hours, even across a bank holiday or a clock change: add in UTC, never to a local wall time.
+    instant = recorded_at.astimezone(dt.UTC)
     if kind == "immediate":
-        return recorded_at + dt.timedelta(hours=deadlines.immediate_hours)
+        return instant + dt.timedelta(hours=deadlines.immediate_hours)
     if kind == "same_day":
-        # Elapsed hours, even across a bank holiday or a clock change.
-        return recorded_at + dt.timedelta(hours=deadlines.same_day_hours)
+        return instant + dt.timedelta(hours=deadlines.same_day_hours)
     local_day = recorded_at.astimezone(zone).date()
     if kind == "next_working_day":
         day = calendar.next_working_day(local_day)

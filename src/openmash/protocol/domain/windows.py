@@ -23,8 +23,8 @@ def months_before(instant: dt.datetime, months: int, zone: ZoneInfo = LONDON) ->
     month += 1
     day = min(local.day, calendar.monthrange(year, month)[1])
     # fold=0: see resolve_local for why this applies the protocol's gap and repeat rules.
-    return dt.datetime(year, month, day, local.hour, local.minute, local.second, local.microsecond, tzinfo=zone,
-                       fold=0)
+    wall = dt.datetime(year, month, day, local.hour, local.minute, local.second, local.microsecond, tzinfo=zone, fold=0)
+    return wall.astimezone(dt.UTC)
 
 
 def resolve_local(wall: dt.datetime, zone: ZoneInfo = LONDON) -> dt.datetime:
@@ -34,7 +34,8 @@ def resolve_local(wall: dt.datetime, zone: ZoneInfo = LONDON) -> dt.datetime:
     offset before the change (so 01:30 becomes 02:30 BST, moved forward by the change),
     and on an autumn repeat it picks the first, earlier, occurrence.
     """
-    return wall.replace(tzinfo=zone, fold=0)
+    # Returned in UTC: aware datetimes sharing a zone compare by wall time, which the repeated hour breaks.
+    return wall.replace(tzinfo=zone, fold=0).astimezone(dt.UTC)
 
 
 def within_months(moment: dt.datetime, up_to: dt.datetime, months: int, zone: ZoneInfo = LONDON) -> bool:
