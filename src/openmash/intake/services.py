@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -46,6 +47,7 @@ from openmash.intake.models import (
     RecordVersion,
 )
 from openmash.platform.audit import Actor, Event, record_events
+from openmash.platform.bulk import insert_rows
 
 log = logging.getLogger(__name__)
 
@@ -274,11 +276,11 @@ def _apply_or_hold(pair: tuple[Entry, LineCheck], *, stages: list[Stage], actor:
 class _Stored:
     """What is known of one record while a chunk is applied."""
 
-    record: Record
+    pk: int | None
     version: int
     content_hash: str
-    is_new: bool
-    mentions: dict[str, Mention] | None = None
+    #: The record's people by ref, loaded when first needed (a new record starts with none).
+    mentions: dict[str, _Person] | None = None
     touched: bool = False
 
 
@@ -293,7 +295,7 @@ def _apply(checked: list[tuple[Entry, LineCheck]], *, stages: list[Stage], actor
         for pair in accepted:
             stored, pair_results = _store([pair], sequence, events, actor)
             results.extend(pair_results)
-            for version in stored:
+            for version in RecordVersion.objects.filter(pk__in=stored).select_related("record").order_by("seq"):
                 for stage in stages:
                     stage(version, live=version.live)
     else:
@@ -305,12 +307,14 @@ def _apply(checked: list[tuple[Entry, LineCheck]], *, stages: list[Stage], actor
 
 def _store(
     pairs: list[tuple[Entry, LineCheck]], sequence: ProcessingSequence, events: list[Event], actor: Actor
-) -> tuple[list[RecordVersion], list[LineResult]]:
+) -> tuple[list[int], list[LineResult]]:
+    """Decide each line's outcome against what is stored (and what this chunk stored before it), then write."""
     if not pairs:
         return [], []
     known = _load_state(pairs)
+    new_records: dict[tuple[str, str], dict[str, Any]] = {}
     results: list[LineResult] = []
-    stored: list[tuple[_Stored, RecordVersion, dict[str, Any]]] = []
+    stored: list[tuple[_Stored, dict[str, Any], dict[str, Any]]] = []
     for entry, check in pairs:
         record, data = check.record, check.data
         assert record is not None and data is not None
@@ -319,9 +323,8 @@ def _store(
         conflicting = False
         if state is None:
             outcome: Outcome = "new"
-            state = known[record.key] = _Stored(
-                Record(agency=record.agency, record_id=record.record_id, kind=record.kind), 0, "", is_new=True,
-                mentions={})
+            state = known[record.key] = _Stored(None, 0, "", mentions={})
+            new_records[record.key] = {"agency": record.agency, "record_id": record.record_id}
         elif record.version > state.version:
             outcome = "updated"
         elif record.version == state.version:
@@ -330,16 +333,17 @@ def _store(
             outcome = "stale"
         if outcome in ("new", "updated"):
             sequence.last += 1
-            version = RecordVersion(
-                record=state.record, version=record.version, kind=record.kind, occurred_at=record.occurred_at,
-                recorded_at=record.recorded_at, ended_at=record.ended_at,
-                raw=entry.raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8"), data=data, content_hash=digest,
-                received_at=entry.received_at, source_file=entry.source[:500], source_line=entry.line,
-                seq=sequence.last, live=entry.live, withdrawn=record.withdrawn, warnings=list(check.warnings),
-            )
+            row = {
+                "record_id": None, "version": record.version, "kind": record.kind,
+                "occurred_at": record.occurred_at, "recorded_at": record.recorded_at, "ended_at": record.ended_at,
+                "raw": entry.raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8"), "data": data, "content_hash": digest,
+                "received_at": entry.received_at, "source_file": entry.source[:500], "source_line": entry.line,
+                "seq": sequence.last, "live": entry.live, "withdrawn": record.withdrawn, "warnings": list(check.warnings),
+            }
             state.version, state.content_hash, state.touched = record.version, digest, True
-            state.record.kind, state.record.withdrawn = record.kind, record.withdrawn
-            stored.append((state, version, data))
+            if record.key in new_records:  # a record first seen in this chunk is inserted as its latest version says
+                new_records[record.key].update(kind=record.kind, withdrawn=record.withdrawn)
+            stored.append((state, row, data))
             action = "record.withdrawn" if record.withdrawn else "record.stored"
             events.append(Event(actor=actor, action=action, object_type="record",
                                 object_id=f"{record.agency}/{record.record_id}", purpose="ingest",
@@ -348,70 +352,97 @@ def _store(
         results.append(LineResult(entry.source, entry.line, outcome, record.agency, record.record_id, record.version,
                                   warnings=check.warnings if outcome in ("new", "updated") else (),
                                   conflicting=conflicting, source_index=entry.source_index))
-    if stored:
-        _write(known, stored)
-    return [version for _, version, _ in stored], results
+    return (_write(known, new_records, stored) if stored else []), results
 
 
 def _load_state(pairs: list[tuple[Entry, LineCheck]]) -> dict[tuple[str, str], _Stored]:
     keys = {check.record.key for _, check in pairs if check.record is not None}
     rows = (Record.objects.filter(record_id__in={record_id for _, record_id in keys})
-            .select_related("current").only("id", "agency", "record_id", "kind", "withdrawn", "current_id",
-                                            "current__version", "current__content_hash"))
-    known: dict[tuple[str, str], _Stored] = {}
-    for row in rows:
-        if (row.agency, row.record_id) in keys:
-            current = row.current
-            known[(row.agency, row.record_id)] = _Stored(
-                row, current.version if current else 0, current.content_hash if current else "", is_new=False)
-    return known
+            .values_list("pk", "agency", "record_id", "current__version", "current__content_hash"))
+    return {
+        (agency, record_id): _Stored(pk, version or 0, digest or "")
+        for pk, agency, record_id, version, digest in rows if (agency, record_id) in keys
+    }
 
 
-def _write(known: dict[tuple[str, str], _Stored], stored: list[tuple[_Stored, RecordVersion, dict[str, Any]]]) -> None:
-    Record.objects.bulk_create([s.record for s in known.values() if s.is_new and s.touched])
-    # bulk_create copies the primary keys just given to new records into the versions' foreign keys.
-    RecordVersion.objects.bulk_create([version for _, version, _ in stored])
-    touched = [s for s in known.values() if s.touched]
-    latest = {id(state): version for state, version, _ in stored}
-    for state in touched:
-        state.record.current = latest[id(state)]
-    Record.objects.bulk_update([s.record for s in touched], ["current", "kind", "withdrawn"])
-    _write_mentions(touched, stored)
+def _write(
+    known: dict[tuple[str, str], _Stored],
+    new_records: dict[tuple[str, str], dict[str, Any]],
+    stored: list[tuple[_Stored, dict[str, Any], dict[str, Any]]],
+) -> list[int]:
+    """Write a chunk's decisions in a handful of statements; returns the new versions' primary keys."""
+    keys = insert_rows(Record, [{**row, "current_id": None} for row in new_records.values()], returning_pk=True)
+    for key, pk in zip(new_records, keys, strict=True):
+        known[key].pk = pk
+    for state, row, _ in stored:
+        row["record_id"] = state.pk
+    version_pks = insert_rows(RecordVersion, [row for _, row, _ in stored], returning_pk=True)
+    touched = {state.pk for state, _, _ in stored if state.pk is not None}
+    # One statement for the chunk: a record's current version is its highest (only higher ones are stored).
+    newest = RecordVersion.objects.filter(record=OuterRef("pk")).order_by("-version")
+    Record.objects.filter(pk__in=touched).update(
+        current=Subquery(newest.values("pk")[:1]), kind=Subquery(newest.values("kind")[:1]),
+        withdrawn=Subquery(newest.values("withdrawn")[:1]))
+    _write_mentions(stored, version_pks)
+    return version_pks
 
 
-def _write_mentions(touched: list[_Stored], stored: list[tuple[_Stored, RecordVersion, dict[str, Any]]]) -> None:
-    existing_ids = [s.record.pk for s in touched if s.mentions is None]
-    by_record: dict[int, dict[str, Mention]] = {}
-    for mention in Mention.objects.filter(record_id__in=existing_ids).only("id", "record_id", "ref", "active"):
-        by_record.setdefault(mention.record_id, {})[mention.ref] = mention
-    for state in touched:
+@dataclass(slots=True)
+class _Person:
+    """A mention while a chunk is applied (``data`` None: loaded, not renamed in this chunk)."""
+
+    pk: int | None
+    role: str
+    data: dict[str, Any] | None
+    version_pk: int | None
+    active: bool
+    changed: bool = False
+
+
+def _write_mentions(stored: list[tuple[_Stored, dict[str, Any], dict[str, Any]]], version_pks: list[int]) -> None:
+    """People follow the latest version naming them; those it no longer names stay, inactive (model docs)."""
+    unloaded = {state.pk for state, _, _ in stored if state.mentions is None and state.pk is not None}
+    loaded: dict[int, dict[str, _Person]] = {}
+    for pk, record_pk, ref, role, active in Mention.objects.filter(record_id__in=unloaded).values_list(
+            "pk", "record_id", "ref", "role", "active"):
+        loaded.setdefault(record_pk, {})[ref] = _Person(pk, role, None, None, active)
+    states: dict[int, _Stored] = {}
+    for (state, _, data), version_pk in zip(stored, version_pks, strict=True):
         if state.mentions is None:
-            state.mentions = by_record.get(state.record.pk, {})
-    created: dict[int, Mention] = {}
-    updated: dict[int, Mention] = {}
-    for state, version, data in stored:
-        assert state.mentions is not None
-        named: set[str] = set()
+            assert state.pk is not None
+            state.mentions = loaded.get(state.pk, {})
+        states[id(state)] = state
+        named = {person["ref"] for person in data["people"]}
         for person in data["people"]:
-            ref = person["ref"]
-            named.add(ref)
-            found = state.mentions.get(ref)
-            if found is None:
-                mention = state.mentions[ref] = Mention(record=state.record, ref=ref)
-                created[id(mention)] = mention
-            else:
-                mention = found
-                if mention.pk is not None:
-                    updated[id(mention)] = mention
-            mention.role, mention.data, mention.version, mention.active = person["role"], person, version, True
+            previous = state.mentions.get(person["ref"])
+            state.mentions[person["ref"]] = _Person(previous.pk if previous else None, person["role"], person,
+                                                    version_pk, active=True, changed=True)
         for ref, mention in state.mentions.items():
-            if ref not in named and mention.active is not False:
-                mention.active = False
-                if mention.pk is not None:
-                    updated[id(mention)] = mention
-    Mention.objects.bulk_create(list(created.values()))
-    if updated:
-        Mention.objects.bulk_update(list(updated.values()), ["role", "data", "version", "active"])
+            if ref not in named and mention.active:
+                mention.active, mention.changed = False, True
+    created: list[dict[str, Any]] = []
+    renamed: list[Mention] = []
+    dropped: list[int] = []
+    for state in states.values():
+        assert state.mentions is not None
+        for ref, person in state.mentions.items():
+            if not person.changed:
+                continue
+            person.changed = False
+            if person.pk is None:
+                created.append({"record_id": state.pk, "ref": ref, "role": person.role, "data": person.data,
+                                "version_id": person.version_pk, "active": person.active})
+            elif person.data is None:  # only no longer named: role, data and version stay as last named
+                dropped.append(person.pk)
+            else:
+                assert person.version_pk is not None
+                renamed.append(Mention(pk=person.pk, role=person.role, data=person.data,
+                                       version_id=person.version_pk, active=person.active))
+    insert_rows(Mention, created)
+    if renamed:
+        Mention.objects.bulk_update(renamed, ["role", "data", "version", "active"], batch_size=100)
+    if dropped:
+        Mention.objects.filter(pk__in=dropped).update(active=False)
 
 
 def _quarantine(pairs: list[tuple[Entry, LineCheck]], events: list[Event], actor: Actor) -> list[LineResult]:

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from openmash.platform.bulk import insert_rows
 from openmash.platform.domain.audit_chain import GENESIS, ChainProblem, ChainRow, chain_hash, verify_chain
 from openmash.platform.models import AuditEvent, AuditHead
 
@@ -89,7 +90,8 @@ def record_events(events: Sequence[Event]) -> int:
         )
         row.hash = prev = chain_hash(prev, seq, row.chained_fields())
         rows.append(row)
-    AuditEvent.objects.bulk_create(rows, batch_size=1000)
+    names = [field.attname for field in AuditEvent._meta.concrete_fields]
+    insert_rows(AuditEvent, [{name: getattr(row, name) for name in names} for row in rows])
     AuditHead.objects.filter(id=1).update(seq=seq, hash=prev)
     return len(rows)
 
