@@ -21,6 +21,16 @@ ROLE_PRIORITY: tuple[Role, ...] = (
     Role.TEAM_MANAGER, Role.TRIAGE, Role.MARAC_COORDINATOR, Role.PRACTITIONER, Role.AUDITOR, Role.ANALYST, Role.ADMIN,
 )
 ROLE_LINKS: dict[Role, list[tuple[Promise, str]]] = {Role.ADMIN: [(_("Administration"), "/admin/")]}
+# Casework pages (web/pages): what each role works in.
+ROLE_LINKS[Role.TRIAGE] = [(_("Triage queue"), "/triage/"), (_("Team inbox"), "/inbox/"),
+                           (_("Match review"), "/reviews/")]
+ROLE_LINKS[Role.TEAM_MANAGER] = [(_("Triage queue"), "/triage/"), (_("Team inbox and escalations"), "/inbox/"),
+                                 (_("Match review"), "/reviews/")]
+ROLE_LINKS[Role.PRACTITIONER] = [(_("Team inbox"), "/inbox/"), (_("DASH checklist (printable)"),
+                                                                 "/guidance/dash-checklist/"),
+                                 (_("Information for victims (printable)"), "/guidance/victim-leaflet/")]
+ROLE_LINKS[Role.MARAC_COORDINATOR] = [(_("Team inbox"), "/inbox/")]
+ROLE_LINKS[Role.AUDITOR] = [(_("Triage queue"), "/triage/"), (_("Match review"), "/reviews/")]
 
 
 def primary_role(roles: frozenset[Role]) -> Role | None:

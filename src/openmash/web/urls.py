@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from openmash.web import views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("sign-out/", views.sign_out_view, name="sign-out"),
     path("mfa/", views.mfa_view, name="mfa"),
     path("healthz", views.healthz_view, name="healthz"),
+    path("", include("openmash.web.pages.urls")),
 ]

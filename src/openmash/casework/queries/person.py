@@ -1,0 +1,331 @@
+"""A person's page: who they are, the pattern at a glance, their multi-agency chronology, who lived
+with them over time, open plans and involvements, alerts, and (for a child) their own words.
+
+Every record is shown at the level the viewer's decision gives for the agency that made it, and
+through the protocol's redaction (confidential addresses, perpetrator-facing rules).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from openmash.accounts.models import User
+from openmash.casework.access import check_people
+from openmash.casework.domain.chronology import (
+    Glance,
+    Significance,
+    Stay,
+    at_a_glance,
+    household_over_time,
+    significance,
+    summary_facts,
+    voices_in,
+)
+from openmash.casework.models import Response
+from openmash.casework.queries.common import address_text, age_from, as_dict, full_name, parse_date, shown_record, usual
+from openmash.identity.models import Person, Residence
+from openmash.intake.domain.localtime import local_date
+from openmash.intake.models import Mention
+from openmash.platform.domain.access_rules import Decision, Level
+from openmash.protocol.domain.windows import is_open_at
+from openmash.protocol.models import Alert, IncidentAssessment, IncidentChild
+
+SPAN_KINDS = frozenset({
+    "cp_plan", "cin_plan", "probation_supervision", "yos_order", "drug_alcohol_episode", "mental_health_episode",
+    "school_enrolment", "gp_registration", "tenancy",
+})
+#: Agencies whose work is with the adult who harms: they see a perpetrator's page perpetrator-facing (§3, §4.2).
+PERPETRATOR_FACING_AGENCIES = frozenset({"probation", "yos", "drug_alcohol", "adult_mental_health"})
+RESPONSE_KIND = "response"
+
+
+@dataclass(frozen=True)
+class ChronologyFilters:
+    agency: str = ""
+    kind: str = ""
+    start: dt.date | None = None
+    end: dt.date | None = None
+    significant: bool = False
+
+
+@dataclass
+class Entry:
+    occurred_at: dt.datetime
+    ended_at: dt.datetime | None
+    agency: str
+    kind: str
+    record_id: str
+    roles: tuple[str, ...]
+    facts: list[tuple[str, str]]
+    significance: Significance
+    level: str | None = None
+    text: str | None = None
+    author: str = ""
+    found_from_history: bool = False
+    shown_level: Level = Level.MINIMAL
+
+    @property
+    def is_incident(self) -> bool:
+        return self.kind == "da_incident"
+
+
+@dataclass(frozen=True)
+class VoiceEntry:
+    occurred_at: dt.datetime
+    agency: str
+    record_id: str
+    seen: bool | None
+    said: str | None
+    demeanour: str | None
+    behaviour: str | None
+
+
+@dataclass(frozen=True)
+class HouseholdMember:
+    name: str
+    person_id: str | None
+    start: dt.date
+    end: dt.date | None
+    age_now: int | None
+
+
+@dataclass(frozen=True)
+class HomeView:
+    address: str | None
+    withheld: bool
+    start: dt.date
+    end: dt.date | None
+    members: tuple[HouseholdMember, ...]
+    sources: tuple[tuple[str, str], ...]
+
+
+@dataclass
+class PersonPage:
+    person_id: str
+    name: str
+    other_names: list[str]
+    date_of_birth: str | None
+    age: int | None
+    is_child: bool
+    sex: str | None
+    language: str | None
+    interpreter_needed: bool
+    decision: Decision
+    glance: Glance
+    entries: list[Entry]
+    total_entries: int
+    agencies: list[str]
+    kinds: list[str]
+    open_spans: list[Entry]
+    alerts: list[Alert]
+    voices: list[VoiceEntry]
+    homes: list[HomeView]
+    roles: dict[str, int] = field(default_factory=dict)
+    do_not_disclose: bool = False
+    withheld: bool = False
+
+
+def _resolve(person_id: str) -> str:
+    """A merged person's page is the person they were merged into."""
+    person = Person.objects.filter(person_id=person_id).first()
+    seen: set[int] = set()
+    while person is not None and person.merged_into_id is not None and person.pk not in seen:
+        seen.add(person.pk)
+        person = Person.objects.filter(pk=person.merged_into_id).first()
+    return person.person_id if person is not None else person_id
+
+
+def _mentions(person_id: str) -> list[Mention]:
+    return list(Mention.objects.filter(link__person__person_id=person_id, active=True, record__withdrawn=False,
+                                       record__current__isnull=False)
+                .select_related("record__current").order_by("record__current__occurred_at", "pk"))
+
+
+def _levels(record_pks: Iterable[int]) -> dict[int, str]:
+    latest: dict[int, tuple[int, str]] = {}
+    for record_pk, seq, level in IncidentAssessment.objects.filter(record_id__in=list(record_pks)).values_list(
+            "record_id", "seq", "level"):
+        if record_pk not in latest or seq > latest[record_pk][0]:
+            latest[record_pk] = (seq, level)
+    return {k: v[1] for k, v in latest.items()}
+
+
+def person_page(person_id: str, decision: Decision, user: User, filters: ChronologyFilters, *,
+                now: dt.datetime, source_ip: str = "") -> PersonPage:
+    viewer = user.as_viewer()
+    mentions = _mentions(person_id)
+    by_record: dict[int, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        by_record[m.record_id].append(m)
+    # Incidents where the person was a child involved without being named (found from their household).
+    extra = (IncidentChild.objects.filter(mention__link__person__person_id=person_id, found_from_history=True,
+                                          assessment__record__withdrawn=False)
+             .exclude(assessment__record_id__in=list(by_record))
+             .select_related("assessment__record__current").order_by("assessment__record_id"))
+    from_history = {c.assessment.record_id: c.assessment.record for c in extra}
+    levels = _levels(list(by_record) + list(from_history))
+    is_perpetrator = any(m.role == "perpetrator" for m in mentions)
+    perpetrator_facing = is_perpetrator and viewer.agency in PERPETRATOR_FACING_AGENCIES
+
+    entries: list[Entry] = []
+    voices: list[VoiceEntry] = []
+    any_withheld = do_not_disclose = False
+    records = [(pk, ms[0].record, ms) for pk, ms in by_record.items()] + [(pk, r, []) for pk, r in from_history.items()]
+    for pk, record, ms in records:
+        version = record.current
+        level = decision.level_for(record.agency)
+        if version is None or level == Level.NONE:
+            continue
+        shown = shown_record(decision, version.data, about_refs=[m.ref for m in ms],
+                             perpetrator_facing=perpetrator_facing)
+        any_withheld |= shown.withheld
+        do_not_disclose |= shown.do_not_disclose
+        details = as_dict(shown.data.get("details"))
+        roles = tuple(sorted({m.role for m in ms}))
+        entries.append(Entry(
+            occurred_at=version.occurred_at, ended_at=version.ended_at, agency=record.agency, kind=record.kind,
+            record_id=record.record_id, roles=roles,
+            facts=summary_facts(record.kind, details) if level >= Level.HEALTH else [],
+            significance=significance(record.kind, details, level=levels.get(pk), roles=roles),
+            level=levels.get(pk) if level >= Level.HEALTH else None, found_from_history=not ms, shown_level=level))
+        if level >= Level.HEALTH and ms:
+            for v in voices_in(shown.data, [m.ref for m in ms], occurred_at=version.occurred_at,
+                               agency=record.agency, record_id=record.record_id):
+                voices.append(VoiceEntry(v.occurred_at, v.agency, v.record_id, v.seen, v.said, v.demeanour,
+                                         v.behaviour))
+    for response in (Response.objects.filter(about__in=[m.pk for m in mentions]).distinct()
+                     .select_related("notification").order_by("created_at")):
+        if decision.level_for(response.author_agency) < Level.HEALTH:
+            continue
+        entries.append(Entry(
+            occurred_at=response.created_at, ended_at=None, agency=response.author_agency, kind=RESPONSE_KIND,
+            record_id=response.notification.source_record_id, roles=(), facts=[], significance=Significance.MEDIUM,
+            text=response.text, author=response.author_team or response.author, shown_level=Level.HEALTH))
+    entries.sort(key=lambda e: (e.occurred_at, e.record_id), reverse=True)
+
+    incidents = [e.occurred_at for e in entries if e.is_incident]
+    latest = [m.data for m in sorted(mentions, key=lambda m: (m.record.current.occurred_at, m.pk))]  # type: ignore[union-attr]
+    identity = latest[-1] if latest else {}
+    dob = usual(p.get("date_of_birth") for p in latest)
+    age = age_from({"date_of_birth": dob, "estimated_age": identity.get("estimated_age")}, now) if latest else None
+    is_child = (age is not None and age < 18) or (age is None and any(
+        m.role in {"child_present", "child_in_household"} for m in mentions))
+    names = {full_name(p) for p in latest} | {n for p in latest for n in p.get("other_names") or ()}
+    names.discard(full_name(identity))
+    open_spans = [e for e in entries if e.kind in SPAN_KINDS and is_open_at(e.occurred_at, e.ended_at, now)]
+    return PersonPage(
+        person_id=person_id, name=full_name(identity), other_names=sorted(n for n in names if n),
+        date_of_birth=dob, age=age, is_child=is_child, sex=usual(p.get("sex") for p in latest),
+        language=usual(p.get("language") for p in latest),
+        interpreter_needed=any(p.get("interpreter_needed") for p in latest),
+        decision=decision, glance=at_a_glance(incidents, now),
+        entries=_filter(entries, filters), total_entries=len(entries),
+        agencies=sorted({e.agency for e in entries}), kinds=sorted({e.kind for e in entries}),
+        open_spans=open_spans, alerts=_alerts(person_id, decision, viewer.agency),
+        voices=sorted(voices, key=lambda v: v.occurred_at, reverse=True) if not perpetrator_facing else [],
+        homes=_homes(person_id, decision, user, source_ip, local_date(now)) if decision.level_for(None) >= Level.HEALTH else [],
+        roles=_role_counts(mentions), do_not_disclose=do_not_disclose, withheld=any_withheld)
+
+
+def _filter(entries: list[Entry], f: ChronologyFilters) -> list[Entry]:
+    out = []
+    for e in entries:
+        day = local_date(e.occurred_at)
+        if (f.agency and e.agency != f.agency) or (f.kind and e.kind != f.kind):
+            continue
+        if (f.start and day < f.start) or (f.end and day > f.end):
+            continue
+        if f.significant and e.significance < Significance.HIGH:
+            continue
+        out.append(e)
+    return out
+
+
+def _role_counts(mentions: list[Mention]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for m in mentions:
+        counts[m.role] += 1
+    return dict(counts)
+
+
+def _alerts(person_id: str, decision: Decision, agency: str) -> list[Alert]:
+    ids = [person_id] + list(Person.objects.filter(merged_into__person_id=person_id).values_list("person_id",
+                                                                                                 flat=True))
+    alerts = Alert.objects.filter(person_id_then__in=ids).order_by("-created_at")
+    if decision.level_for(None) < Level.FULL:
+        alerts = alerts.filter(recipient_agency=agency)
+    return list(alerts[:50])
+
+
+def _homes(person_id: str, decision: Decision, user: User, source_ip: str, today: dt.date) -> list[HomeView]:
+    """Who lived with the person, address by address, from the records that say so."""
+    own = list(Residence.objects.filter(mention__link__person__person_id=person_id, mention__active=True,
+                                        mention__record__withdrawn=False)
+               .values_list("household_key", "postcode", "confidential", "since", "until", "mention__record__agency",
+                            "mention__record__record_id", "mention__data"))
+    if not own:
+        return []
+    keys = {row[0] for row in own}
+    others = (Residence.objects.filter(mention__active=True, mention__record__withdrawn=False)
+              .filter(Q(household_key__in=keys)).exclude(mention__link__person__person_id=person_id)
+              .values_list("mention__link__person__person_id", flat=True).distinct())
+    other_ids = sorted({o for o in others if o})
+    stays: dict[str, list[Stay]] = defaultdict(list)
+    names: dict[str, tuple[str, Any]] = {}
+    for pid, key, postcode, confidential, since, until, agency, record_id, data in (
+            Residence.objects.filter(mention__link__person__person_id__in=other_ids, mention__active=True,
+                                     mention__record__withdrawn=False)
+            .values_list("mention__link__person__person_id", "household_key", "postcode", "confidential", "since",
+                         "until", "mention__record__agency", "mention__record__record_id", "mention__data")
+            .order_by("since")):
+        stays[pid].append(Stay(key, postcode, confidential, since, until, (agency, record_id)))
+        names[pid] = (full_name(data), data.get("date_of_birth"))
+    labels: dict[str, str | None] = {}
+    confidential_keys = set()
+    for key, _postcode, confidential, _s, _u, _a, _r, data in own:
+        labels.setdefault(key, address_text(data.get("address")) or _key_label(key))
+        if confidential:
+            confidential_keys.add(key)
+    mine = [Stay(k, p, c, s, u, (a, r)) for k, p, c, s, u, a, r, _ in own]
+    homes = household_over_time(mine, stays)
+    # Showing who someone is is a read of their data: each member goes through the access layer.
+    member_ids = {m.person_id for h in homes for m in h.members}
+    allowed = check_people(user, sorted(member_ids), purpose="household composition", source_ip=source_ip)
+    out = []
+    for home in reversed(homes):
+        withheld = home.interval.household_key in confidential_keys and decision.withholds_confidential_from(None)
+        members = []
+        for m in home.members:
+            may = m.person_id in allowed.decisions
+            name, dob = names.get(m.person_id, ("", None))
+            born = parse_date(dob)
+            members.append(HouseholdMember(name if may else "", m.person_id if may else None, m.start, m.end,
+                                           _years(born, today) if may and born else None))
+        out.append(HomeView(None if withheld else labels.get(home.interval.household_key), withheld,
+                            home.interval.start, home.interval.end, tuple(members), home.interval.sources))
+    return out
+
+
+def _key_label(key: str) -> str | None:
+    """A household key as words, when no record gave the address lines ("B:14|MILL LANE||P:AB1 2CD")."""
+    if not key.startswith("B:"):
+        return None
+    number, street, flat, place = (key[2:].split("|") + ["", "", "", ""])[:4]
+    building = f"{number} {street.title()}"
+    return ", ".join(p for p in (f"Flat {flat}" if flat else "", building, place[2:]) if p)
+
+
+def _years(born: dt.date, today: dt.date) -> int:
+    from openmash.protocol.domain.ages import age_on
+
+    return age_on(born, today)
+
+
+def resolve_person_id(person_id: str) -> str:
+    return _resolve(person_id)

@@ -1,0 +1,58 @@
+"""Incident pages and people's pages (child or adult) with their chronology."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from openmash.casework.access import access_incident, access_person_page, is_front_door
+from openmash.casework.queries.incident import incident_detail
+from openmash.casework.queries.person import ChronologyFilters, person_page, resolve_person_id
+from openmash.intake.domain.localtime import local_date
+from openmash.platform.domain.access_rules import Role
+from openmash.web.pages.common import client_ip, now, user_of
+from openmash.web.pages.forms import ChronologyFilterForm
+
+PERIOD_DAYS = {"12m": 365, "3y": 3 * 365, "5y": 5 * 365}
+
+
+@login_required
+@transaction.atomic
+def incident_view(request: HttpRequest, agency: str, record_id: str) -> HttpResponse:
+    user = user_of(request)
+    access = access_incident(user, agency, record_id, source_ip=client_ip(request))
+    detail = incident_detail(access, user)
+    may_decide = (is_front_door(user) and detail.on_queue and not access.people.read_only
+                  and (detail.decision is None or Role.TEAM_MANAGER in user.role_set()))
+    return render(request, "casework/incident.html", {"incident": detail, "may_decide": may_decide})
+
+
+@login_required
+@transaction.atomic
+def person_view(request: HttpRequest, person_id: str) -> HttpResponse:
+    user = user_of(request)
+    current = resolve_person_id(person_id)
+    if current != person_id:
+        return redirect("web:person", person_id=current)
+    decision = access_person_page(user, person_id, purpose="chronology", source_ip=client_ip(request))
+    moment = now()
+    form = ChronologyFilterForm(request.GET or None, agencies=[], kinds=[])
+    filters = _filters(form, moment)
+    page = person_page(person_id, decision, user, filters, now=moment, source_ip=client_ip(request))
+    form = ChronologyFilterForm(request.GET or None, agencies=page.agencies, kinds=page.kinds)
+    form.is_valid()
+    return render(request, "casework/person.html", {"person": page, "form": form, "filtered": filters !=
+                                                     ChronologyFilters()})
+
+
+def _filters(form: ChronologyFilterForm, moment: dt.datetime) -> ChronologyFilters:
+    # The choices depend on the person's records, so read the raw values and let the query ignore unknown ones.
+    data = form.data if form.is_bound else {}
+    period = str(data.get("period", ""))
+    start = local_date(moment) - dt.timedelta(days=PERIOD_DAYS[period]) if period in PERIOD_DAYS else None
+    return ChronologyFilters(agency=str(data.get("agency", ""))[:32], kind=str(data.get("kind", ""))[:32],
+                             start=start, significant=bool(data.get("significant")))
