@@ -22,7 +22,7 @@ PERSON_ID_KEYS = frozenset({"person_id", "mother_person_id"})
 def _remap(value: Any, current: Callable[[str], str]) -> Any:
     """Person ids inside content as they stand now (a merge since keeps the older id)."""
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in value.items():
             if k in PERSON_ID_KEYS and isinstance(v, str):
                 out[k] = current(v)
@@ -40,7 +40,7 @@ def notification_rows() -> Iterator[dict[str, Any]]:
     notifications = list(Notification.objects.order_by("created_at", "notification_id"))
     merged = merged_targets()
     keys = {tuple(s["resolve_from"]) for n in notifications for s in n.subjects if s.get("resolve_from")}
-    now_ids = current_person_ids(keys)  # type: ignore[arg-type]
+    now_ids = current_person_ids(keys)
 
     def current(pid: str) -> str:
         return merged.get(pid, pid)
@@ -49,7 +49,7 @@ def notification_rows() -> Iterator[dict[str, Any]]:
         subjects = []
         for s in n.subjects:
             key = tuple(s.get("resolve_from") or ())
-            pid = now_ids.get(key, current(s["person_id"]))  # type: ignore[call-overload]
+            pid = now_ids.get(key, current(s["person_id"]))
             subjects.append({"agency": s["agency"], "record_id": s["record_id"], "person_ref": s["person_ref"],
                              "person_id": current(pid)})
         row: dict[str, Any] = {
@@ -74,12 +74,15 @@ def notification_rows() -> Iterator[dict[str, Any]]:
 
 def alert_rows() -> Iterator[dict[str, Any]]:
     merged = merged_targets()
-    for a in Alert.objects.order_by("created_at", "alert_id"):
+    alerts = list(Alert.objects.order_by("created_at", "alert_id"))
+    now_ids = current_person_ids(tuple(a.resolve_from) for a in alerts if a.resolve_from)
+    for a in alerts:
+        pid = now_ids.get(tuple(a.resolve_from), a.person_id_then) if a.resolve_from else a.person_id_then
         yield {
             "alert_id": a.alert_id,
             "created_at": iso(a.created_at),
             "kind": a.kind,
-            "person_id": merged.get(a.person_id_then, a.person_id_then),
+            "person_id": merged.get(pid, pid),
             "recipient": {"agency": a.recipient_agency, "team": a.recipient_team},
             "evidence": list(a.evidence),
             "note": a.note,

@@ -144,6 +144,8 @@ class Alert(models.Model):
     once_record = models.CharField(max_length=100, blank=True)
     once_household = models.JSONField(null=True, blank=True)
     explanation = models.TextField(blank=True)
+    #: ``[agency, record_id, ref]`` of a mention of the alert's person: its person_id at export time.
+    resolve_from = models.JSONField(null=True, blank=True)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

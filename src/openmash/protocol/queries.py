@@ -128,7 +128,7 @@ class DatabaseHistory:
         latest: dict[int, tuple[int, int, int, bool]] = {}
         for pk, record_pk, number, seq, withdrawn in rows:
             held = latest.get(record_pk)
-            if held is None or number > held[1]:
+            if seq is not None and (held is None or number > held[1]):
                 latest[record_pk] = (pk, number, seq, withdrawn)
         chosen = {record_pk: v for record_pk, v in latest.items() if not v[3]}
         missing = [v[0] for v in chosen.values() if PARSED.get(v[0]) is None]

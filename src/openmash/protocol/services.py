@@ -228,7 +228,7 @@ def _raise_alert(version: RecordVersion, alert: PlannedAlert, events: list[Event
         "evidence": [{"agency": a, "record_id": r} for a, r in alert.evidence], "note": alert.note,
         "source_version": version, "once_person": occ.person_id or "",
         "once_record": "|".join(occ.record) if occ.record else "", "once_household": household,
-        "explanation": alert.why,
+        "explanation": alert.why, "resolve_from": list(alert.cite) if alert.cite else None,
     })
     if created:
         events.append(Event(actor=PROTOCOL_ACTOR, action="alert.raised", object_type="alert", object_id=aid,

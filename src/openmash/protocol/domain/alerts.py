@@ -14,7 +14,13 @@ from typing import Protocol
 
 from openmash.intake.domain.address import NormalisedAddress, same_household
 from openmash.protocol.domain.evaluation import Evaluation
-from openmash.protocol.domain.history import KnownAddress, LinkedVersion, RecordKey, same_household_any
+from openmash.protocol.domain.history import (
+    KnownAddress,
+    LinkedVersion,
+    MentionKey,
+    RecordKey,
+    same_household_any,
+)
 from openmash.protocol.domain.incident import IncidentAssessment
 from openmash.protocol.domain.windows import within_months
 
@@ -66,6 +72,8 @@ class PlannedAlert:
     note: str | None
     household_address: KnownAddress | None = None
     why: str = ""
+    #: The mention the alert's person is resolved from at export time (person ids can merge later).
+    cite: MentionKey | None = None
 
 
 @dataclass
@@ -88,6 +96,12 @@ def _evidence(subject: LinkedVersion, others: Iterable[LinkedVersion | RecordKey
     for other in others:
         keys.setdefault(other.key if isinstance(other, LinkedVersion) else other, None)
     return tuple(keys)
+
+
+def _cite_on_subject(ev: Evaluation, person_id: str) -> MentionKey | None:
+    if person_id not in ev.named:
+        return None
+    return (ev.record.agency, ev.record.record_id, ev.primary_mention(person_id).ref)
 
 
 def _by_order(versions: Iterable[LinkedVersion]) -> list[LinkedVersion]:
@@ -115,7 +129,7 @@ def _repeat_incidents(c: _Collector, incident: IncidentAssessment) -> None:
             c.add(PlannedAlert(
                 Occurrence(REPEAT_INCIDENTS, child.person_id, ev.record.key), REPEAT_INCIDENTS, child.person_id,
                 recipient, None, _evidence(ev.subject, evidence), None,
-                why=f"child involved in {len(evidence) + 1} incidents within the thresholds"))
+                why=f"child involved in {len(evidence) + 1} incidents within the thresholds", cite=child.cite))
 
 
 def _perpetrator_incidents(ev: Evaluation, person_id: str) -> list[LinkedVersion]:
@@ -159,7 +173,8 @@ def _perpetrator_new_household(c: _Collector, incident: IncidentAssessment | Non
         evidence = _evidence(ev.subject, _by_order(earlier))
         c.add(PlannedAlert(
             Occurrence(PERPETRATOR_NEW_HOUSEHOLD, pid, None, household), PERPETRATOR_NEW_HOUSEHOLD, pid, recipient,
-            None, evidence, None, address, why=f"former perpetrator now with child(ren) {', '.join(children)}"))
+            None, evidence, None, address, why=f"former perpetrator now with child(ren) {', '.join(children)}",
+            cite=_cite_on_subject(ev, pid)))
 
 
 def _repeat_contacts(c: _Collector) -> None:
@@ -181,7 +196,8 @@ def _repeat_contacts(c: _Collector) -> None:
         c.add(PlannedAlert(
             Occurrence(REPEAT_CONTACTS, pid, ev.record.key), REPEAT_CONTACTS, pid, recipient, None,
             _evidence(ev.subject, _by_order(contacts)), None,
-            why=f"{len(contacts)} contacts within {threshold.months} months, none a referral"))
+            why=f"{len(contacts)} contacts within {threshold.months} months, none a referral",
+            cite=_cite_on_subject(ev, pid)))
 
 
 def _offender_team(span: LinkedVersion) -> str | None:
@@ -220,7 +236,8 @@ def _supervised_adult(c: _Collector) -> None:
                 Occurrence(SUPERVISED_ADULT_WITH_CHILDREN, None, span.key, home.normalised),
                 SUPERVISED_ADULT_WITH_CHILDREN, supervised, agency, team,
                 _evidence(ev.subject, [span, home.version, child_home.version]), note, home,
-                why=f"supervised person lives with child {child}"))
+                why=f"supervised person lives with child {child}",
+                cite=_cite_on_subject(ev, supervised) or home.cite))
 
 
 def _unborn_child(c: _Collector) -> None:
@@ -236,7 +253,8 @@ def _unborn_child(c: _Collector) -> None:
             c.add(PlannedAlert(
                 Occurrence(UNBORN_CHILD_DA, None, ev.record.key), UNBORN_CHILD_DA, pid, recipient, None,
                 _evidence(ev.subject, _by_order(incidents)), None,
-                why=f"victim in {len(incidents)} incident(s) within the months before the booking"))
+                why=f"victim in {len(incidents)} incident(s) within the months before the booking",
+                cite=_cite_on_subject(ev, pid)))
 
 
 def evaluate_alerts(ev: Evaluation, incident: IncidentAssessment | None, ledger: AlertLedger) -> list[PlannedAlert]:
