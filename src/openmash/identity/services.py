@@ -92,13 +92,13 @@ class DatabaseStore:
         #: Keys each person is known to hold (from lookups), so only new keys are written.
         self._held: dict[str, set[str]] = {}
 
-    def find_people(self, keys: Iterable[str]) -> set[str]:
-        people: set[str] = set()
+    def find_people(self, keys: Iterable[str]) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
         for key, person_id in BlockingKey.objects.filter(key__in=list(keys)).values_list("key", "person_id"):
             person = str(person_id)
-            people.add(person)
+            found.setdefault(key, set()).add(person)
             self._held.setdefault(person, set()).add(key)
-        return people
+        return found
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]:
         out: dict[str, list[MentionFeatures]] = {p: [] for p in people}

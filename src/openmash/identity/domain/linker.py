@@ -38,12 +38,17 @@ METHOD_MODEL = "model"
 METHOD_NEW = "new"
 METHOD_REVIEW = "review"
 METHOD_SAME_RECORD_NHS = "same_record_nhs_number"
+#: A name-only key shared by more people than this (John Smith born 1980) finds nothing on its own:
+#: the pair will share a more specific key if it is a match at all. Strong-id keys are never capped.
+MAX_BLOCK = 250
 
 
 class LinkStore(Protocol):
     """What the linker needs from wherever people and links are kept."""
 
-    def find_people(self, keys: Iterable[str]) -> set[str]: ...
+    def find_people(self, keys: Iterable[str]) -> dict[str, set[str]]:
+        """The people holding each of ``keys`` (keys nobody holds may be left out)."""
+        ...
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]: ...
 
@@ -101,7 +106,10 @@ def candidate_conflict(features: MentionFeatures, mentions: Sequence[MentionFeat
 def _options(
     store: LinkStore, model: LinkageModel, features: MentionFeatures, keys: frozenset[str], exclude: str | None = None
 ) -> list[_Option]:
-    people = store.find_people(keys)
+    people: set[str] = set()
+    for key, holders in store.find_people(keys).items():
+        if len(holders) <= MAX_BLOCK or key.startswith(("N:", "A:")):
+            people |= holders
     people.discard(exclude or "")
     if not people:
         return []
@@ -233,11 +241,8 @@ class InMemoryStore:
         self.merges: list[tuple[str, str, Mapping[str, Any]]] = []
         self._next = 0
 
-    def find_people(self, keys: Iterable[str]) -> set[str]:
-        out: set[str] = set()
-        for key in keys:
-            out |= self.index.get(key, set())
-        return out
+    def find_people(self, keys: Iterable[str]) -> dict[str, set[str]]:
+        return {key: self.index[key] for key in keys if key in self.index}
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]:
         return {p: list(self.members.get(p, {}).values()) for p in people}
