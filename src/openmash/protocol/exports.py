@@ -41,35 +41,44 @@ def notification_rows() -> Iterator[dict[str, Any]]:
     merged = merged_targets()
     keys = {tuple(s["resolve_from"]) for n in notifications for s in n.subjects if s.get("resolve_from")}
     now_ids = current_person_ids(keys)
+    for n in notifications:
+        yield _row(n, merged, now_ids)
 
+
+def notification_payload(n: Notification) -> dict[str, Any]:
+    """One notification as the export shows it (what a webhook receives)."""
+    keys = {tuple(s["resolve_from"]) for s in n.subjects if s.get("resolve_from")}
+    return _row(n, merged_targets(), current_person_ids(keys))
+
+
+def _row(n: Notification, merged: dict[str, str], now_ids: dict[Any, str]) -> dict[str, Any]:
     def current(pid: str) -> str:
         return merged.get(pid, pid)
 
-    for n in notifications:
-        subjects = []
-        for s in n.subjects:
-            key = tuple(s.get("resolve_from") or ())
-            pid = now_ids.get(key, current(s["person_id"]))
-            subjects.append({"agency": s["agency"], "record_id": s["record_id"], "person_ref": s["person_ref"],
-                             "person_id": current(pid)})
-        row: dict[str, Any] = {
-            "notification_id": n.notification_id,
-            "created_at": iso(n.created_at),
-            "due_by": iso(n.due_by),
-            "priority": n.priority,
-            "recipient": {"agency": n.recipient_agency, "team": n.recipient_team},
-            "reasons": list(n.reasons),
-            "source": {"agency": n.source_agency, "record_id": n.source_record_id},
-            "source_version": n.source_version,
-            "subjects": subjects,
-            "content_level": n.content_level,
-            "content": _remap(n.content, current) if merged else n.content,
-            "amended_at": iso(n.amended_at),
-            "withdrawn_at": iso(n.withdrawn_at),
-        }
-        if n.read_before_school_today is not None:
-            row["read_before_school_today"] = n.read_before_school_today
-        yield row
+    subjects = []
+    for s in n.subjects:
+        key = tuple(s.get("resolve_from") or ())
+        pid = now_ids.get(key, current(s["person_id"]))
+        subjects.append({"agency": s["agency"], "record_id": s["record_id"], "person_ref": s["person_ref"],
+                         "person_id": current(pid)})
+    row: dict[str, Any] = {
+        "notification_id": n.notification_id,
+        "created_at": iso(n.created_at),
+        "due_by": iso(n.due_by),
+        "priority": n.priority,
+        "recipient": {"agency": n.recipient_agency, "team": n.recipient_team},
+        "reasons": list(n.reasons),
+        "source": {"agency": n.source_agency, "record_id": n.source_record_id},
+        "source_version": n.source_version,
+        "subjects": subjects,
+        "content_level": n.content_level,
+        "content": _remap(n.content, current) if merged else n.content,
+        "amended_at": iso(n.amended_at),
+        "withdrawn_at": iso(n.withdrawn_at),
+    }
+    if n.read_before_school_today is not None:
+        row["read_before_school_today"] = n.read_before_school_today
+    return row
 
 
 def alert_rows() -> Iterator[dict[str, Any]]:

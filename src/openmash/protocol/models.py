@@ -113,6 +113,8 @@ class Notification(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.CharField(max_length=150, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
+    #: Grows on every change sent (created, amended, withdrawn, re-rendered): one delivery per revision.
+    revision = models.PositiveIntegerField(default=1)
     escalation_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
@@ -194,3 +196,71 @@ class DisclosureLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notification_id} disclosed before {self.confidential_version_id}"
+
+
+class Endpoint(models.Model):
+    """A team's push channel besides the in-app inbox: e-mail, or a signed webhook into its own system."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail (no personal data: a prompt to sign in)"
+        WEBHOOK = "webhook", "Signed webhook (HMAC-SHA256)"
+
+    agency = models.CharField(max_length=32)
+    #: The recipient team it serves; blank serves every team of the agency.
+    team = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    address = models.CharField(max_length=500, help_text="E-mail address or https URL.")
+    secret = models.CharField(max_length=200, blank=True, help_text="Webhook signing key (HMAC-SHA256).")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["agency", "team", "active"], name="endpoint_recipient")]
+
+    def __str__(self) -> str:
+        return f"{self.agency}/{self.team or '*'} {self.channel}"
+
+
+class Delivery(models.Model):
+    """One revision of one notification on one channel. Never sent twice: the idempotency key is unique."""
+
+    class Channel(models.TextChoices):
+        INBOX = "inbox", "In-app inbox"
+        EMAIL = "email", "E-mail"
+        WEBHOOK = "webhook", "Webhook"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DELIVERED = "delivered", "Delivered"
+        FAILED = "failed", "Failed after every retry"
+
+    notification = models.ForeignKey(Notification, on_delete=models.PROTECT, related_name="deliveries")
+    endpoint = models.ForeignKey(Endpoint, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries")
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    revision = models.PositiveIntegerField()
+    idempotency_key = models.CharField(max_length=120, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="delivery_due")]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return self.idempotency_key
+
+
+class DeliveryAttempt(models.Model):
+    """Every attempt is recorded, successful or not."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} at {self.at:%Y-%m-%d %H:%M}: {'ok' if self.ok else 'failed'}"

@@ -9,7 +9,7 @@ notifications and alerts only in live mode — the outbox of the hub.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -45,7 +45,10 @@ from openmash.protocol.domain.redaction import redact
 from openmash.protocol.models import (
     Alert,
     ConfidentialAddress,
+    Delivery,
+    DeliveryAttempt,
     DisclosureLog,
+    Endpoint,
     IncidentAssessment,
     IncidentChild,
     KnownAddress,
@@ -55,6 +58,10 @@ from openmash.protocol.models import (
 from openmash.protocol.queries import DatabaseHistory, linked_version, resolve_mentions
 
 PROTOCOL_ACTOR = Actor.system("protocol")
+#: Retries of a failed push: 1, 2, 4... minutes, at most 6 hours apart, then failed (and shown as failed).
+RETRY_FIRST = dt.timedelta(minutes=1)
+RETRY_LONGEST = dt.timedelta(hours=6)
+MAX_ATTEMPTS = 10
 
 
 @lru_cache(maxsize=4)
@@ -177,7 +184,9 @@ def _apply_changes(version: RecordVersion, outcome: Outcome, events: list[Event]
                 current.reasons = [*current.reasons, amendments.RECORD_CORRECTED]
             current.content = withdrawn_content(current.source_agency, current.source_record_id)
             current.source_version = version.version
+            current.revision += 1
             current.save()
+            enqueue_deliveries(current, recorded_at)
             events.append(_event("notification.withdrawn", current))
             continue
         rendered = outcome.rendered[change.notification_id]
@@ -192,8 +201,10 @@ def _apply_changes(version: RecordVersion, outcome: Outcome, events: list[Event]
                 setattr(current, key, value)
             current.amended_at = recorded_at
             current.withdrawn_at = None
+            current.revision += 1
             current.save()
             events.append(_event("notification.amended", current))
+        enqueue_deliveries(current, recorded_at)
 
 
 def _notification_fields(version: RecordVersion, r: Rendered, due: dt.datetime) -> dict[str, Any]:
@@ -249,7 +260,9 @@ def _late_confidentiality(version: RecordVersion, newly: Sequence[Address], poli
         content, _ = redact(n.content, widened)
         if content != n.content:
             n.content, n.audience = content, audience_json(widened)
-            n.save(update_fields=["content", "audience"])
+            n.revision += 1
+            n.save(update_fields=["content", "audience", "revision"])
+            enqueue_deliveries(n, version.recorded_at)
             DisclosureLog.objects.create(notification=n, confidential_version=version, logged_at=version.recorded_at)
             events.append(_event("notification.rerendered", n))
             disclosed.append(n)
@@ -273,6 +286,7 @@ def _late_confidentiality(version: RecordVersion, newly: Sequence[Address], poli
              "created_at": d.created_at.isoformat()} for d in disclosed]},
     })
     if created:
+        enqueue_deliveries(n, version.recorded_at)
         events.append(_event("notification.created", n))
 
 
@@ -306,6 +320,7 @@ def escalate_unacknowledged(now: dt.datetime, *, actor: Actor = PROTOCOL_ACTOR) 
             audience=n.audience, escalation_of=n)
         n.escalated_at = now
         n.save(update_fields=["escalated_at"])
+        enqueue_deliveries(escalation, now)
         created.append(escalation)
         events.append(_event("notification.escalated", escalation))
     record_events(events)
@@ -322,6 +337,71 @@ def acknowledge(notification: Notification, *, actor: Actor, at: dt.datetime) ->
     return notification
 
 
-def reprocess_notifications_for(versions: Iterable[RecordVersion]) -> None:  # pragma: no cover - operator tool
-    for version in versions:
-        process_version(version, live=version.live)
+# --- delivery (outbox) ---------------------------------------------------------------------------
+
+
+def enqueue_deliveries(n: Notification, at: dt.datetime) -> None:
+    """One delivery per channel for this revision: the inbox at once (delivered when created), pushes pending."""
+    key = f"{n.notification_id}:{n.revision}"
+    rows = [Delivery(notification=n, channel=Delivery.Channel.INBOX, revision=n.revision,
+                     idempotency_key=f"{key}:inbox", status=Delivery.Status.DELIVERED, created_at=at,
+                     next_attempt_at=at, delivered_at=at)]
+    endpoints = Endpoint.objects.filter(agency=n.recipient_agency, active=True, team__in=["", n.recipient_team or ""])
+    for endpoint in endpoints:
+        rows.append(Delivery(notification=n, endpoint=endpoint, channel=endpoint.channel, revision=n.revision,
+                             idempotency_key=f"{key}:{endpoint.channel}:{endpoint.pk}", created_at=at,
+                             next_attempt_at=at))
+    # A re-run of the same change finds its deliveries already there: nothing is sent twice.
+    Delivery.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _retry_after(attempts: int) -> dt.timedelta:
+    wait: dt.timedelta = RETRY_FIRST * (2 ** max(attempts - 1, 0))
+    return min(wait, RETRY_LONGEST)
+
+
+def deliver_due(now: dt.datetime, *, limit: int = 500) -> list[Delivery]:
+    """Attempt every pending push due by ``now``; record each attempt; back off, then fail visibly."""
+    from openmash.protocol import channels
+    from openmash.protocol.exports import notification_payload
+
+    done: list[Delivery] = []
+    due = list(Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
+               .exclude(channel=Delivery.Channel.INBOX).order_by("next_attempt_at", "pk")
+               .values_list("pk", flat=True)[:limit])
+    for pk in due:
+        with transaction.atomic():
+            delivery = Delivery.objects.select_for_update().select_related("notification", "endpoint").get(pk=pk)
+            if delivery.status != Delivery.Status.PENDING or delivery.endpoint is None:
+                continue
+            endpoint = delivery.endpoint
+            payload = notification_payload(delivery.notification)
+            if delivery.channel == Delivery.Channel.WEBHOOK:
+                result = channels.send_webhook(endpoint.address, endpoint.secret, {**payload,
+                                               "revision": delivery.revision}, delivery.idempotency_key)
+            else:
+                result = channels.send_email(endpoint.address, payload)
+            DeliveryAttempt.objects.create(delivery=delivery, at=now, ok=result.ok, status_code=result.status_code,
+                                           error=result.error)
+            delivery.attempts += 1
+            if result.ok:
+                delivery.status, delivery.delivered_at, delivery.last_error = Delivery.Status.DELIVERED, now, ""
+            elif delivery.attempts >= MAX_ATTEMPTS:
+                delivery.status, delivery.last_error = Delivery.Status.FAILED, result.error
+            else:
+                delivery.next_attempt_at, delivery.last_error = now + _retry_after(delivery.attempts), result.error
+            delivery.save()
+            record_events([Event(actor=PROTOCOL_ACTOR, action=f"delivery.{delivery.status}", object_type="delivery",
+                                 object_id=delivery.idempotency_key, purpose="protocol",
+                                 details={"attempt": delivery.attempts, "channel": delivery.channel,
+                                          "error": result.error})])
+            done.append(delivery)
+    return done
+
+
+def run_periodic_checks(now: dt.datetime) -> dict[str, int]:
+    """What the worker (or ``openmash tick``) does each time: escalate, then push what is due."""
+    escalated = escalate_unacknowledged(now)
+    delivered = deliver_due(now)
+    return {"escalated": len(escalated), "attempted": len(delivered),
+            "delivered": sum(1 for d in delivered if d.status == Delivery.Status.DELIVERED)}

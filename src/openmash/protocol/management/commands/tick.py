@@ -20,14 +20,16 @@ def _instant(value: str) -> dt.datetime:
 
 
 class Command(BaseCommand):
-    help = "Escalate every notification unacknowledged at its due_by to the team's manager, as at --now."
+    help = ("Run the periodic protocol checks once, as at --now: escalate every notification unacknowledged at "
+            "its due_by to the team's manager, then attempt the pushes due.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--now", help="The time to check as (RFC 3339 with offset); default: the clock.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from openmash.protocol.services import escalate_unacknowledged
+        from openmash.protocol.services import run_periodic_checks
 
         now = _instant(options["now"]) if options.get("now") else timezone.now()
-        created = escalate_unacknowledged(now)
-        self.stdout.write(f"{len(created)} notification(s) escalated as at {now.isoformat()}")
+        done = run_periodic_checks(now)
+        self.stdout.write(f"as at {now.isoformat()}: {done['escalated']} notification(s) escalated, "
+                          f"{done['delivered']} of {done['attempted']} push(es) delivered")
