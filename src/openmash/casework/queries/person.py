@@ -117,7 +117,9 @@ class PersonPage:
     language: str | None
     interpreter_needed: bool
     decision: Decision
+    #: Counted up to the latest incident (windows follow the records, never the wall clock).
     glance: Glance
+    glance_up_to: dt.datetime | None
     entries: list[Entry]
     total_entries: int
     agencies: list[str]
@@ -224,7 +226,8 @@ def person_page(person_id: str, decision: Decision, user: User, filters: Chronol
         date_of_birth=dob, age=age, is_child=is_child, sex=usual(p.get("sex") for p in latest),
         language=usual(p.get("language") for p in latest),
         interpreter_needed=any(p.get("interpreter_needed") for p in latest),
-        decision=decision, glance=at_a_glance(incidents, now),
+        decision=decision, glance=at_a_glance(incidents, max(incidents, default=now)),
+        glance_up_to=max(incidents, default=None),
         entries=_filter(entries, filters), total_entries=len(entries),
         agencies=sorted({e.agency for e in entries}), kinds=sorted({e.kind for e in entries}),
         open_spans=open_spans, alerts=_alerts(person_id, decision, viewer.agency),

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Min, QuerySet
-from django.db.models.fields.json import KT
 
-from openmash.casework.domain.triage import Clock, age_band, clock
+from openmash.casework.domain.triage import Clock, age_band, clock, postcode_district
 from openmash.casework.models import Allocation
+from openmash.intake.models import Record
 from openmash.protocol.models import IncidentChild, Notification, TriageItem
 
 PER_PAGE = 25
@@ -101,6 +101,7 @@ def _rows(items: list[TriageItem], now: dt.datetime) -> list[QueueRow]:
     children = dict(IncidentChild.objects.filter(assessment_id__in=[i.assessment_id for i in items])
                     .values_list("assessment_id").annotate(n=Count("mention_id", distinct=True)).values_list(
                         "assessment_id", "n"))
+    postcodes = dict(Record.objects.filter(pk__in=record_pks).values_list("pk", "current__data__address__postcode"))
     allocations = {a.record_id: a for a in Allocation.objects.filter(record_id__in=record_pks).select_related("assignee")}
     rows = []
     for item in items:
@@ -110,22 +111,19 @@ def _rows(items: list[TriageItem], now: dt.datetime) -> list[QueueRow]:
             record_pk=item.record_id, agency=item.record.agency, record_id=item.record.record_id, level=item.level,
             level_criteria=tuple(item.assessment.level_criteria), youngest_age=item.youngest_age,
             children=children.get(item.assessment_id, 0), recorded_at=item.recorded_at,
-            occurred_at=item.assessment.occurred_at, area=_district_of(getattr(item, "postcode", None)),
+            occurred_at=item.assessment.occurred_at, area=_district_of(postcodes.get(item.record_id)),
             clock=clock(deadline, now) if deadline else None,
             assignee=(allocation.assignee.get_full_name() or allocation.assignee.username) if allocation else "",
             assignee_username=allocation.assignee.username if allocation else ""))
     return rows
 
 
-def _district_of(postcode: str | None) -> str:
-    from openmash.casework.domain.triage import postcode_district
-
-    return postcode_district(postcode) or ""
+def _district_of(postcode: object) -> str:
+    return (postcode_district(postcode) if isinstance(postcode, str) else None) or ""
 
 
 def _page_items(items: QuerySet[TriageItem]) -> QuerySet[TriageItem]:
     return (items.select_related("record", "assessment")
-            .annotate(postcode=KT("record__current__data__address__postcode"))
             .order_by("level_rank", "youngest_age", "recorded_at", "pk"))
 
 

@@ -1,0 +1,133 @@
+"""Casework use cases on an ingested family: decisions and feedback, challenges, acknowledgements,
+responses on the chronology, claiming and assigning."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from openmash.accounts.models import User
+from openmash.casework import services
+from openmash.casework.models import Allocation, Challenge, Response, ThresholdDecision
+from openmash.casework.queries.triage import QueueFilters, queue_summary, triage_queue
+from openmash.intake.models import Record
+from openmash.platform.models import AuditEvent
+from openmash.protocol.models import Notification
+from tests.casework import scenario
+
+pytestmark = pytest.mark.django_db
+DECIDED = dt.datetime(2025, 3, 4, 9, 30, tzinfo=dt.UTC)  # a Tuesday morning
+RATIONALE = "Third incident in twelve months with a baby present; strangulation disclosed."
+
+
+@pytest.fixture
+def family(directory, tmp_path):
+    scenario.ingest(tmp_path)
+    return Record.objects.get(agency="police", record_id=scenario.LIVE_INCIDENT)
+
+
+def user(name):
+    return User.objects.get(username=name)
+
+
+def test_the_live_incident_is_queued_for_the_front_door(family):
+    page = triage_queue(QueueFilters(), page=1, now=DECIDED)
+    assert [r.record_id for r in page.rows] == [scenario.LIVE_INCIDENT]
+    row = page.rows[0]
+    assert (row.level, row.youngest_age, row.children, row.area) == ("high", 2, 2, "NT1")
+    assert row.clock is not None and row.clock.state == "overdue"  # immediate: an hour after recording
+    assert queue_summary(DECIDED).backlog == 1
+
+
+def test_a_decision_sends_feedback_to_the_referrer_due_next_working_day(family):
+    decision = services.record_threshold_decision(record=family, outcome="referral", rationale=RATIONALE,
+                                                  user=user("triage"), now=DECIDED)
+    feedback = decision.feedback
+    assert (feedback.recipient_agency, feedback.recipient_team, feedback.reasons) == ("police", None,
+                                                                                       ["DECISION_FEEDBACK"])
+    assert feedback.due_by == dt.datetime(2025, 3, 5, 17, 0, tzinfo=dt.UTC)  # 17:00 local, GMT in March
+    assert feedback.content["decision"] == "referral" and feedback.content["rationale"] == RATIONALE
+    assert {c["given_names"] for c in feedback.content["children"]} == {"Amy", "Lily"}
+    assert {s["person_ref"] for s in feedback.subjects} == {"c1", "c2"}
+    assert triage_queue(QueueFilters(), page=1, now=DECIDED).total == 0
+    assert AuditEvent.objects.filter(action="triage.decided").count() == 1
+
+
+def test_a_decision_needs_a_rationale_and_a_known_outcome(family):
+    with pytest.raises(services.CaseworkError) as refused:
+        services.record_threshold_decision(record=family, outcome="s47", rationale="ok", user=user("triage"),
+                                           now=DECIDED)
+    assert refused.value.problems == ["outcome_unknown", "rationale_too_short"]
+    assert not ThresholdDecision.objects.exists() and not Notification.objects.filter(family="feedback").exists()
+
+
+def test_only_a_manager_revises_a_decision(family):
+    services.record_threshold_decision(record=family, outcome="nfa", rationale=RATIONALE, user=user("triage"),
+                                       now=DECIDED)
+    with pytest.raises(services.CaseworkError, match="already_decided"):
+        services.record_threshold_decision(record=family, outcome="referral", rationale=RATIONALE,
+                                           user=user("triage"), now=DECIDED)
+    revised = services.record_threshold_decision(record=family, outcome="referral", rationale=RATIONALE,
+                                                 user=user("manager"), now=DECIDED + dt.timedelta(hours=1))
+    assert revised.revises.outcome == "nfa"
+    assert Notification.objects.filter(reasons=["DECISION_FEEDBACK"]).count() == 2
+
+
+def test_the_referrer_challenges_and_the_front_door_manager_is_told(family):
+    decision = services.record_threshold_decision(record=family, outcome="nfa", rationale=RATIONALE,
+                                                  user=user("triage"), now=DECIDED)
+    challenge = services.challenge_decision(notification=decision.feedback, reason="The baby was present again.",
+                                            user=user("police"), now=DECIDED + dt.timedelta(hours=2))
+    sent = challenge.notification
+    assert (sent.recipient_agency, sent.recipient_team, sent.reasons) == ("csc", "manager:front_door", ["CHALLENGE"])
+    assert sent.content["challenge"] == "The baby was present again." and sent.content["decision"] == "nfa"
+    decision.feedback.refresh_from_db()
+    assert decision.feedback.acknowledged_by == "police"
+    with pytest.raises(services.CaseworkError, match="already_challenged"):
+        services.challenge_decision(notification=decision.feedback, reason="And again, please look.",
+                                    user=user("police"), now=DECIDED)
+
+
+def test_someone_else_cannot_challenge_or_acknowledge_a_decision_sent_to_the_police(family):
+    decision = services.record_threshold_decision(record=family, outcome="nfa", rationale=RATIONALE,
+                                                  user=user("triage"), now=DECIDED)
+    with pytest.raises(services.CaseworkError, match="not_yours"):
+        services.challenge_decision(notification=decision.feedback, reason="I disagree with this one.",
+                                    user=user("health-visitor"), now=DECIDED)
+    with pytest.raises(services.CaseworkError, match="not_yours"):
+        services.acknowledge_notification(notification=decision.feedback, user=user("probation"), now=DECIDED)
+    assert not Challenge.objects.exists()
+
+
+def test_a_health_visitor_acknowledges_and_adds_information_about_the_subjects(family):
+    notification = Notification.objects.get(recipient_agency="health_visiting")
+    services.acknowledge_notification(notification=notification, user=user("health-visitor"), now=DECIDED)
+    notification.refresh_from_db()
+    assert notification.acknowledged_by == "health-visitor"
+    response = services.respond_to_notification(
+        notification=notification, text="Visited today: Lily well, mother engaging, safety plan agreed.",
+        user=user("health-visitor"), now=DECIDED + dt.timedelta(hours=3))
+    assert [m.ref for m in response.about.all()] == ["c2"]
+    assert Response.objects.get().author_agency == "health_visiting"
+
+
+def test_a_triage_officer_claims_and_a_manager_reassigns(family):
+    services.claim_incident(record=family, user=user("triage"), now=DECIDED)
+    assert Allocation.objects.get().assignee.username == "triage"
+    assert triage_queue(QueueFilters(mine=True), page=1, now=DECIDED, user_pk=user("triage").pk).total == 1
+    services.assign_incident(record=family, assignee=user("manager"), user=user("manager"), now=DECIDED)
+    assert Allocation.objects.get().assignee.username == "manager"
+    with pytest.raises(services.CaseworkError, match="not_manager"):
+        services.assign_incident(record=family, assignee=user("triage"), user=user("triage"), now=DECIDED)
+    with pytest.raises(services.CaseworkError, match="assignee_not_triage"):
+        services.assign_incident(record=family, assignee=user("police"), user=user("manager"), now=DECIDED)
+
+
+def test_a_decision_releases_the_allocation(family):
+    services.claim_incident(record=family, user=user("triage"), now=DECIDED)
+    services.record_threshold_decision(record=family, outcome="early_help", rationale=RATIONALE, user=user("triage"),
+                                       now=DECIDED)
+    assert not Allocation.objects.exists()
+    with pytest.raises(services.CaseworkError, match="not_queued"):
+        services.claim_incident(record=family, user=user("triage"), now=DECIDED)
