@@ -105,10 +105,11 @@ def test_household_of_a_child_at_a_date(tmp_path):
     assert queries.household_of(child_id, dt.date(2020, 1, 1)) == [child_id]
 
 
-def test_rebuild_keeps_person_ids(tmp_path):
+@pytest.mark.parametrize("engine", ["memory", "splink"])
+def test_rebuild_keeps_person_ids(tmp_path, engine):
     ingest(tmp_path,
            record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),
            record("POL-1", recorded_at="2024-12-03T02:30:00Z", people=[adult(given_names="Gosia")]))
     before = queries.person_id_of("police", "POL-1", "p1")
-    call_command("link", "rebuild")
+    call_command("link", "rebuild", "--engine", engine)
     assert queries.person_id_of("police", "POL-1", "p1") == queries.person_id_of("gp", "GP-1", "p1") == before

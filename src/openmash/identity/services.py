@@ -255,6 +255,8 @@ def _current(person: int) -> int:
 
 def _unlink(mentions: Iterable[Mention], reason: str) -> None:
     ids = [m.pk for m in mentions]
+    if not ids:
+        return
     gone = list(MentionLink.objects.filter(mention_id__in=ids).values_list("mention_id", "person_id"))
     if not gone:
         return
@@ -266,8 +268,7 @@ def _unlink(mentions: Iterable[Mention], reason: str) -> None:
 
 def link_record_version(version: RecordVersion, *, live: bool) -> None:
     """Pipeline stage: link every person named in this (now current) record version."""
-    record = version.record
-    mentions = list(Mention.objects.filter(record_id=record.pk))
+    mentions = list(Mention.objects.filter(record_id=version.record_id))
     if version.withdrawn:
         _unlink(mentions, "record withdrawn")
         return

@@ -219,3 +219,30 @@ def _frequencies(values: Any) -> dict[str, float]:
     counts = Counter(values)
     total = sum(counts.values()) or 1
     return {value: n / total for value, n in counts.items()}
+
+
+def splink_scored_pairs(features: Sequence[MentionFeatures], model: LinkageModel) -> list[tuple[int, int, float]]:
+    """Candidate pairs scored by Splink (DuckDB) with ``model``'s m/u and prior: ``(i, j, probability)``
+    indexes into ``features``, every pair at or above the review threshold. Batch only: real time uses
+    the in-process scorer."""
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    frame = features_frame(features)
+    rules: list[Any] = [block_on("nhs"), block_on("family", "dob"), block_on("given_first", "dob"), block_on("family", "postcode"),
+             block_on("given_first", "postcode"), block_on("given_first", "family")]
+    settings = SettingsCreator(link_type="dedupe_only", comparisons=_comparisons(),
+                               blocking_rules_to_generate_predictions=rules)
+    db_api = DuckDBAPI()
+    table = db_api.register(frame)
+    template = Linker(table, settings, log_level=logging.WARNING).misc.save_model_to_json()
+    template["probability_two_random_records_match"] = model.prior
+    for comparison in template["comparisons"]:
+        levels = model.levels.get(comparison["output_column_name"], {})
+        for level in comparison["comparison_levels"]:
+            m_u = levels.get(level.get("label_for_charts", ""))
+            if m_u is not None and not level.get("is_null_level"):
+                level["m_probability"], level["u_probability"] = m_u
+    linker = Linker(db_api.register(frame), template, log_level=logging.WARNING)
+    predictions = linker.inference.predict(threshold_match_probability=model.review_at).as_pandas_dataframe()  # type: ignore[no-untyped-call]
+    return [(int(a), int(b), float(p)) for a, b, p in
+            predictions[["unique_id_l", "unique_id_r", "match_probability"]].itertuples(index=False)]

@@ -19,7 +19,8 @@ class Command(BaseCommand):
         train.add_argument("--version", help="Name of the new model version (default: trained-<timestamp>).")
         train.add_argument("--max-pairs", type=float, default=2e6, help="Random pairs for u estimation.")
         rebuild = sub.add_parser("rebuild", help="Relink every stored person-in-record from scratch (ids kept where possible).")
-        rebuild.add_argument("--engine", choices=["memory"], default="memory")
+        rebuild.add_argument("--engine", choices=["memory", "splink"], default="memory",
+                             help="memory: replay the real-time linker; splink: Splink scores pairs, same guards.")
         explain = sub.add_parser("explain", help="Why a person-in-record joined its person.")
         explain.add_argument("mention", metavar="AGENCY:RECORD_ID:REF")
         undo = sub.add_parser("undo", help="Undo a merge (default: the latest one not yet undone).")
@@ -45,7 +46,8 @@ class Command(BaseCommand):
     def _rebuild(self, options: dict[str, Any]) -> None:
         from openmash.identity import rebuild
 
-        summary = rebuild.rebuild_links(actor=Actor(options["actor"]), progress=self.stderr.isatty())
+        summary = rebuild.rebuild_links(actor=Actor(options["actor"]), engine=options["engine"],
+                                        progress=self.stderr.isatty())
         self.stdout.write(json.dumps(summary))
 
     def _explain(self, options: dict[str, Any]) -> None:
