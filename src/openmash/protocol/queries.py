@@ -30,6 +30,7 @@ from openmash.protocol.domain.history import Cursor, IncidentFacts, LinkedVersio
 from openmash.protocol.models import Alert, ConfidentialAddress, IncidentAssessment, IncidentChild, KnownAddress
 
 _PARSED_LIMIT = 200_000
+CONFIDENTIAL_IN_MEMORY = 5_000
 
 
 class _ParsedCache:
@@ -104,6 +105,8 @@ class DatabaseHistory:
 
     def __init__(self) -> None:
         self._record_pks: dict[RecordKey, int] = {}
+        # Per processed version: the confidential index does not change while one version is assessed.
+        self._all_confidential: dict[str, list[Any]] | None = None
 
     # --- HistoryProvider ------------------------------------------------------------------------
 
@@ -162,11 +165,30 @@ class DatabaseHistory:
         if not keys:
             return []
         out: list[Address] = []
-        for raw in ConfidentialAddress.objects.filter(key__in=keys).values_list("address", flat=True):
+        for raw in self._confidential_at(keys):
             found = Address.from_json(raw)
             if found is not None and same_building(normalise_address(found), address) and found not in out:
                 out.append(found)
         return out
+
+    def _confidential_at(self, keys: Sequence[str]) -> list[Any]:
+        if self._all_confidential is None:
+            # Confidential addresses are few (refuges): one read per assessed version, then lookups in memory.
+            rows = list(ConfidentialAddress.objects.values_list("key", "address")[:CONFIDENTIAL_IN_MEMORY + 1])
+            self._all_confidential = {}
+            if len(rows) <= CONFIDENTIAL_IN_MEMORY:
+                for key, raw in rows:
+                    self._all_confidential.setdefault(key, []).append(raw)
+            else:
+                self._all_confidential = {"": []}  # too many: ask the index per key
+        if "" not in self._all_confidential:
+            return [raw for key in keys for raw in self._all_confidential.get(key, ())]
+        return list(ConfidentialAddress.objects.filter(key__in=keys).values_list("address", flat=True))
+
+    def persons_at_keys(self, keys: Collection[str], cursor: Cursor) -> set[str]:
+        rows = KnownAddress.objects.filter(key__in=list(keys), seq__lte=cursor.seq).values_list(
+            "mention_id", "mention__link__person__person_id")
+        return {person_id or unlinked_person_id(pk) for pk, person_id in rows}
 
     def is_confidential(self, address: NormalisedAddress) -> bool:
         return address.confidential or bool(self.confidential_in_building(address))
@@ -226,6 +248,22 @@ class DatabaseHistory:
         for agency, record_id, pk in rows:
             self._record_pks[(agency, record_id)] = pk
             out.add((agency, record_id))
+        return out
+
+    def persons_with_kind(self, kinds: Collection[str], person_ids: Collection[str] | None,
+                          cursor: Cursor) -> Collection[str]:
+        query = MentionLink.objects.filter(mention__record__kind__in=list(kinds), mention__record__withdrawn=False)
+        if person_ids is not None:
+            query = query.filter(person__person_id__in=[p for p in person_ids if not p.startswith("U")])
+        return set(query.values_list("person__person_id", flat=True).distinct())
+
+    def household_keys_of(self, person_ids: Collection[str], cursor: Cursor) -> Mapping[str, Collection[str]]:
+        out: dict[str, set[str]] = {p: set() for p in person_ids}
+        rows = KnownAddress.objects.filter(
+            mention__link__person__person_id__in=[p for p in person_ids if not p.startswith("U")],
+            seq__lte=cursor.seq).values_list("mention__link__person__person_id", "key")
+        for person_id, key in rows:
+            out.setdefault(person_id, set()).add(key)
         return out
 
     # --- AlertLedger ----------------------------------------------------------------------------

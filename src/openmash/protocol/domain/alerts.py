@@ -149,7 +149,11 @@ def _children_with(ev: Evaluation, perpetrator_id: str, incident: IncidentAssess
 def _perpetrator_new_household(c: _Collector, incident: IncidentAssessment | None) -> None:
     ev, policy = c.ev, c.ev.policy
     recipient = policy.alerts.recipients[PERPETRATOR_NEW_HOUSEHOLD]
+    # Only someone ever named on an incident can have been a perpetrator: read no other history.
+    maybe = ev.provider.persons_with_kind(("da_incident",), list(ev.named), ev.cursor)
     for pid in ev.named:
+        if pid not in maybe:
+            continue
         earlier = _perpetrator_incidents(ev, pid)
         if not earlier:
             continue
@@ -212,17 +216,27 @@ def _supervised_adult(c: _Collector) -> None:
     recipient = policy.alerts.recipients[SUPERVISED_ADULT_WITH_CHILDREN]
     barred = policy.confidentiality.is_barred(recipient)
     pairs: list[tuple[str, str]] = []  # (supervised person, child)
-    ev.prefetch(ev.named)
-    for pid in ev.named:
-        if ev.history(pid).open_spans(kind):
+    # Cheap filters first: who was ever supervised, and which named people ever shared a household key with them.
+    ever_supervised = set(ev.provider.persons_with_kind((kind,), None, ev.cursor))
+    if not ever_supervised:
+        return
+    named = list(ev.named)
+    keys = ev.provider.household_keys_of(named, ev.cursor)
+    neighbours = set(ev.provider.persons_at_keys({k for p in named for k in keys.get(p, ())}, ev.cursor))
+    if not (neighbours | set(named)) & ever_supervised:
+        return
+    for pid in named:
+        if pid in ever_supervised and ev.history(pid).open_spans(kind):
             latest = ev.latest_known_address(pid)
             if latest is not None:
                 pairs += [(pid, x) for x in ev.living_at(latest.normalised, exclude=[pid]) if ev.is_child(x)]
+        if not set(ev.provider.persons_at_keys(keys.get(pid, ()), ev.cursor)) & ever_supervised:
+            continue
         if ev.is_child(pid):
             latest = ev.latest_known_address(pid)
             if latest is not None:
                 pairs += [(s, pid) for s in ev.living_at(latest.normalised, exclude=[pid])
-                          if ev.history(s).open_spans(kind)]
+                          if s in ever_supervised and ev.history(s).open_spans(kind)]
     for supervised, child in dict.fromkeys(pairs):
         home = ev.latest_known_address(supervised)
         child_home = ev.latest_known_address(child)

@@ -123,6 +123,22 @@ class HistoryProvider(Protocol):
         """Incidents any visible version of which counted this person as a child involved (a superset)."""
         ...
 
+    def persons_with_kind(self, kinds: Collection[str], person_ids: Collection[str] | None,
+                          cursor: Cursor) -> Collection[str]:
+        """Of these people (everyone when None), those named on some visible record of these kinds (a superset).
+
+        A cheap filter before a history is read: most people were never in a supervision or an incident.
+        """
+        ...
+
+    def household_keys_of(self, person_ids: Collection[str], cursor: Cursor) -> Mapping[str, Collection[str]]:
+        """Every household lookup key of every known address given to these people (a superset)."""
+        ...
+
+    def persons_at_keys(self, keys: Collection[str], cursor: Cursor) -> Collection[str]:
+        """People given a known address under any of these household lookup keys (a superset)."""
+        ...
+
 
 # --- addresses ----------------------------------------------------------------------------------
 

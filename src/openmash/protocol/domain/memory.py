@@ -67,6 +67,8 @@ class MemoryStore:
     confidential: dict[str, list[tuple[Address, NormalisedAddress]]] = field(default_factory=lambda: defaultdict(list))
     facts: dict[RecordKey, list[IncidentFacts]] = field(default_factory=lambda: defaultdict(list))
     child_incidents: dict[str, set[RecordKey]] = field(default_factory=lambda: defaultdict(set))
+    kinds_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    keys_of: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     notifications: dict[str, dict[str, Any]] = field(default_factory=dict)
     alerts: dict[str, dict[str, Any]] = field(default_factory=dict)
     occurrences: list[Occurrence] = field(default_factory=list)
@@ -125,6 +127,17 @@ class MemoryStore:
     def incidents_with_child(self, person_id: str, cursor: Cursor) -> Collection[RecordKey]:
         return self.child_incidents.get(person_id, set())
 
+    def persons_with_kind(self, kinds: Collection[str], person_ids: Collection[str] | None,
+                          cursor: Cursor) -> Collection[str]:
+        pool = self.kinds_of if person_ids is None else {p: self.kinds_of.get(p, set()) for p in person_ids}
+        return {p for p, held in pool.items() if held & set(kinds)}
+
+    def household_keys_of(self, person_ids: Collection[str], cursor: Cursor) -> Mapping[str, Collection[str]]:
+        return {p: self.keys_of.get(p, set()) for p in person_ids}
+
+    def persons_at_keys(self, keys: Collection[str], cursor: Cursor) -> Collection[str]:
+        return {p for k in keys for p in self.households.get(k, set())}
+
     # --- AlertLedger ----------------------------------------------------------------------------
 
     def raised(self, kind: str, person_id: str | None, record: RecordKey | None) -> Sequence[Occurrence]:
@@ -164,12 +177,14 @@ class MemoryStore:
         self.versions[record.key].append(version)
         for ref, pid in person_ids.items():
             self.by_person[pid].add(record.key)
+            self.kinds_of[pid].add(record.kind)
             mention = record.person(ref)
             assert mention is not None
             known = known_address_on(version, mention)
             if known is not None:
                 for key in household_lookup_keys(known.normalised):
                     self.households[key].add(pid)
+                    self.keys_of[pid].add(key)
         newly = self._remember_confidential(raw)
         existing = [
             amendments.StoredNotification(n["notification_id"], n["_due_by"], n["_signature"],
