@@ -183,7 +183,9 @@ def train_model(
     linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=seed)
     for rule in (block_on("dob"), block_on("given_first", "family")):
         try:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule, estimate_without_term_frequencies=True)
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs
+            )
         except Exception:  # noqa: BLE001 - a session with too few pairs leaves the defaults in place
             logger.warning("EM session %s did not converge; keeping earlier estimates", rule, exc_info=True)
     trained = linker.misc.save_model_to_json()

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from openmash.identity.domain.names import fold, given_tokens, surname_forms, tokens
+from openmash.identity.domain.names import fold, given_tokens, surname_forms
 from openmash.intake.domain.address import household_lookup_keys, normalise_address
 from openmash.intake.domain.localtime import local_date
 from openmash.intake.domain.record import PersonMention, Record
@@ -114,7 +114,3 @@ def mention_features(record: Record, person: PersonMention) -> MentionFeatures:
         occurred=occurred.isoformat(),
         confidential=confidential,
     )
-
-
-def family_tokens(features: MentionFeatures) -> tuple[str, ...]:
-    return tokens(features.family)
