@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/v1/", include("openmash.intake.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("openmash.governance.urls")),
     path("", include("openmash.web.urls")),
 ]

@@ -7,6 +7,7 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Information governance"
 
     def ready(self) -> None:
-        from openmash.governance import relationships
+        from openmash.governance import navigation, relationships
 
         relationships.register()
+        navigation.register()
