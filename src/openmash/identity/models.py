@@ -135,7 +135,7 @@ class Residence(models.Model):
 
     #: The person is the mention's linked person (``mention.link.person``), so merges need no update here.
     mention = models.OneToOneField("intake.Mention", on_delete=models.CASCADE, related_name="residence")
-    #: ``intake.domain.address`` household key: UPRN, else building line + postcode (or town).
+    #: ``services.residence_key``: building line + postcode, else UPRN, else building line + town.
     household_key = models.CharField(max_length=200)
     postcode = models.CharField(max_length=10, blank=True)
     confidential = models.BooleanField(default=False)

@@ -31,7 +31,7 @@ from openmash.identity.models import (
     Person,
     Residence,
 )
-from openmash.intake.domain.address import normalise_address
+from openmash.intake.domain.address import NormalisedAddress, household_lookup_keys, normalise_address
 from openmash.intake.domain.localtime import local_date
 from openmash.intake.domain.record import Record
 from openmash.intake.models import Mention, RecordVersion
@@ -295,13 +295,24 @@ def _record_residences(record: Record, features: list[MentionFeatures], by_key: 
         if address is None:
             continue
         normalised = normalise_address(address)
-        if normalised.is_non_residential or normalised.household_key is None:
+        key = residence_key(normalised)
+        if normalised.is_non_residential or key is None:
             continue
-        rows.append(Residence(mention=by_key[f.mention_key], household_key=normalised.household_key,
+        rows.append(Residence(mention=by_key[f.mention_key], household_key=key,
                               postcode=normalised.postcode or "", confidential=address.confidential,
                               since=since, until=until))
     Residence.objects.filter(mention_id__in=[m.pk for m in by_key.values()]).delete()
     Residence.objects.bulk_create(rows)
+
+
+def residence_key(address: NormalisedAddress) -> str | None:
+    """One key per household address, the same whether or not a record gave the UPRN: the building line
+    with its postcode when there is one (most records have it), else the UPRN, else building line and town."""
+    keys = household_lookup_keys(address)
+    with_postcode = [k for k in keys if k.startswith("B:") and "|P:" in k]
+    by_uprn = [k for k in keys if k.startswith("U:")]
+    chosen = with_postcode or by_uprn or list(keys)
+    return chosen[0] if chosen else None
 
 
 def link_method_label(method: str) -> str:
