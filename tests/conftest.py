@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+
 def pytest_addoption(parser):
     parser.addoption("--screenshots", default="", help="save browser-journey screenshots in this folder")
 
