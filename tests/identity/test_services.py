@@ -113,3 +113,15 @@ def test_rebuild_keeps_person_ids(tmp_path, engine):
     before = queries.person_id_of("police", "POL-1", "p1")
     call_command("link", "rebuild", "--engine", engine)
     assert queries.person_id_of("police", "POL-1", "p1") == queries.person_id_of("gp", "GP-1", "p1") == before
+
+
+def test_a_household_is_one_address_whether_or_not_a_record_gave_its_uprn(tmp_path):
+    with_uprn = {**HOME, "uprn": "100012345678"}
+    child = {"ref": "c1", "role": "subject", "given_names": "Ella", "family_name": "Nash", "date_of_birth": "2019-03-04",
+             "address": with_uprn, "nhs_number": "9990000034"}
+    ingest(tmp_path,
+           record("GP-1", agency="gp", kind="gp_registration", people=[child]),
+           record("GP-2", agency="gp", kind="gp_registration", recorded_at="2024-12-03T02:30:00Z",
+                  people=[adult(address={**HOME, "lines": ["Flat B", "14 Mill Ln"], "postcode": "pe218aa"})]))
+    child_id, mother_id = queries.person_id_of("gp", "GP-1", "c1"), queries.person_id_of("gp", "GP-2", "p1")
+    assert set(queries.household_of(child_id, dt.date(2024, 12, 10))) == {child_id, mother_id}
