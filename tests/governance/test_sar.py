@@ -16,13 +16,13 @@ from tests.governance.scenario import REFUGE, ingest, linking, person, pid, rec
 
 pytestmark = pytest.mark.django_db
 
-INCIDENT = dict(
-    address=REFUGE,
-    details={"dash": {"answers": {"1": "yes"}}, "officer_rationale": "Jan Kowalski threatened Anna at the refuge",
+INCIDENT = {
+    "address": REFUGE,
+    "details": {"dash": {"answers": {"1": "yes"}}, "officer_rationale": "Jan Kowalski threatened Anna at the refuge",
              "children_seen": [{"ref": "c", "seen": True, "said": "Daddy shouts at mummy"}],
              "victim_phone": "07700 900123"},
-    narrative="Anna Kowalska called from 4 Saxifrage Road. Jan Kowalski (jan@example.org, 07700 900456) left.",
-)
+    "narrative": "Anna Kowalska called from 4 Saxifrage Road. Jan Kowalski (jan@example.org, 07700 900456) left.",
+}
 
 
 @pytest.fixture(autouse=True)
