@@ -68,6 +68,12 @@ def history() -> list[dict[str, Any]]:
                        [amy("subject")], details={"category": "emotional"}))
     out.append(_record("school", "ENR-1", "school_enrolment", "2021-09-01T09:00:00+00:00",
                        "2021-09-01T10:00:00+00:00", [amy("subject")], details={"school_urn": "123456"}))
+    # Anna again, day and month of birth swapped, at another address: the linker is unsure (match review).
+    out.append(_record("ed", "ED-R1", "ed_attendance", "2024-12-01T10:00:00+00:00", "2024-12-01T12:00:00+00:00",
+                       [{"ref": "p1", "role": "subject", "given_names": "Ana", "family_name": "Nowak",
+                         "date_of_birth": "1990-12-04", "sex": "female",
+                         "address": {"lines": ["2 Oak Road"], "town": "Northton", "postcode": "NT4 7QQ"}}],
+                       details={"reason": "Fall"}))
     out.append(_record("midwifery", "BIRTH-1", "birth", "2023-02-01T09:00:00+00:00", "2023-02-02T10:00:00+00:00",
                        [lily("subject"), anna("parent")], details={"discharge_date": "2023-02-03"}))
     return out
