@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from openmash.intake.domain.address import building_lookup_keys, household_lookup_keys, normalise_address
 from openmash.intake.domain.record import Address
@@ -76,7 +77,8 @@ def policy_in_force() -> Policy:
 
 @lru_cache(maxsize=4)
 def _calendar(setting: BankHolidays) -> WorkingCalendar:
-    return WorkingCalendar(setting)
+    this_year = timezone.now().year
+    return WorkingCalendar(setting, warm=(this_year - 1, this_year, this_year + 1))
 
 
 def calendar_for(policy: Policy) -> WorkingCalendar:

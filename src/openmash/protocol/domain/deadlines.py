@@ -19,8 +19,10 @@ from openmash.protocol.domain.windows import resolve_local
 class WorkingCalendar:
     """Monday to Friday, less the bank holidays of the policy (the package's rules for any year)."""
 
-    def __init__(self, setting: BankHolidays) -> None:
+    def __init__(self, setting: BankHolidays, *, warm: tuple[int, ...] = ()) -> None:
         self.setting = setting
+        for year in warm:  # load the package's years up front, not inside the first incident's transaction
+            _package_holidays(setting.country, setting.subdivision, year)
 
     def is_bank_holiday(self, day: dt.date) -> bool:
         if day in self.setting.remove:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from openmash.intake.domain.address import NormalisedAddress, same_household
 from openmash.intake.domain.record import PersonMention
 from openmash.protocol.domain.ages import Ages
 from openmash.protocol.domain.evaluation import Evaluation
@@ -262,7 +263,12 @@ def _children(ev: Evaluation) -> list[ChildInvolved]:
         if known is not None:
             targets.append(known.normalised)
     found: dict[str, None] = {}
+    # The incident, victim and perpetrator are usually at one address: look each household up once.
+    distinct: list[NormalisedAddress] = []
     for target in targets:
+        if not any(same_household(target, seen) for seen in distinct):
+            distinct.append(target)
+    for target in distinct:
         for pid in ev.living_at(target, exclude=named):
             found.setdefault(pid, None)
     for pid in found:

@@ -1,0 +1,334 @@
+"""Protocol latency: a live incident's ingest to its notifications committed, with N persons stored.
+
+    .venv/bin/python bench/protocol_latency.py [--persons 100000,1000000] [--incidents 200]
+                                               [--backends postgres,sqlite] [--no-docs]
+
+Each (backend, size) runs in a fresh process on a fresh database (SQLite file in a temporary folder; a
+throwaway PostgreSQL database at OPENMASH_BENCH_POSTGRES, default postgres://postgres@127.0.0.1:5432).
+The store is bulk-loaded, not ingested (ingesting a million people would take hours): households of two
+adults and two children, each person with an open GP registration (record, version, mention, person,
+link with its features, blocking keys, the protocol's address index) and one household in ten with an
+earlier domestic abuse incident and its assessment. Then ``--incidents`` live incidents, each at a random
+household naming the adults and one child (the other child is found from history), go through the API
+path (``ingest_items``: one record per transaction, identity then protocol stages). Figures: p50/p95/max
+wall time per incident, end to end and the protocol stage alone. The section "Protocol" of
+docs/benchmarks.md is rewritten with the result.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "benchmarks.md"
+TARGET_P95_MS = 200
+GIVEN = ["Anna", "Ben", "Chloe", "Daniel", "Ella", "Finn", "Grace", "Harry", "Isla", "Jack", "Kasia", "Leo", "Maja",
+         "Noah", "Olivia", "Piotr", "Ruby", "Sam", "Tom", "Zofia", "Amelia", "Oscar", "Lily", "George", "Mia"]
+STREETS = ["Mill Lane", "Church Street", "Saxifrage Road", "High Street", "Green Terrace", "Orchard Place",
+           "Station Road", "Park Avenue", "Carlton Court", "Lime Rise"]
+TOWNS = [("Lincoln", "LN"), ("Boston", "PE"), ("Grantham", "NG"), ("Skegness", "PE"), ("Louth", "LN")]
+OPENED = "2020-01-06T10:00:00+00:00"
+
+
+def household_address(h: int) -> dict[str, Any]:
+    town, area = TOWNS[h % len(TOWNS)]
+    district = 1 + (h // 997) % 40
+    sector = (h // 23) % 10
+    unit = "".join("ABDEFGHJLNPQRSTUWXYZ"[(h >> s) % 20] for s in (0, 5))
+    return {"lines": [f"{1 + h % 199} {STREETS[(h // 199) % len(STREETS)]}"], "town": town,
+            "postcode": f"{area}{district} {sector}{unit}", "uprn": str(100000000000 + h)}
+
+
+def household_people(h: int, rnd: random.Random) -> list[dict[str, Any]]:
+    family = f"Fam{h:07d}"
+
+    def born(year: int) -> str:
+        return (dt.date(year, 1, 1) + dt.timedelta(days=(h * 37 + year) % 365)).isoformat()
+
+    return [
+        {"given_names": rnd.choice(GIVEN), "family_name": family, "date_of_birth": born(1975 + h % 20), "sex": "female"},
+        {"given_names": rnd.choice(GIVEN), "family_name": family, "date_of_birth": born(1973 + h % 20), "sex": "male"},
+        {"given_names": rnd.choice(GIVEN), "family_name": family, "date_of_birth": born(2010 + h % 7), "sex": "female"},
+        {"given_names": rnd.choice(GIVEN), "family_name": family, "date_of_birth": born(2019 + h % 5), "sex": "male"},
+    ]
+
+
+def load(persons: int, seed: int) -> int:
+    """Bulk-load ``persons`` people; returns the number of households."""
+    from django.db import transaction
+
+    from openmash.identity.domain.blocking import blocking_keys
+    from openmash.identity.domain.features import mention_features
+    from openmash.identity.models import BlockingKey, MentionLink, Person
+    from openmash.intake.domain.address import household_lookup_keys, normalise_address
+    from openmash.intake.domain.record import Record as DomainRecord
+    from openmash.intake.models import Mention, ProcessingSequence, Record, RecordVersion
+    from openmash.protocol.models import IncidentAssessment, IncidentChild, KnownAddress
+
+    rnd = random.Random(seed)
+    households = persons // 4
+    seq = 0
+    now = dt.datetime.now(dt.UTC)
+    person_pk = 0
+    chunk = 2500
+    for start in range(0, households, chunk):
+        with transaction.atomic():
+            records, versions, objs = [], [], []
+            for h in range(start, min(start + chunk, households)):
+                address = household_address(h)
+                for i, p in enumerate(household_people(h, rnd)):
+                    rid = f"GP{h:07d}{i}"
+                    seq += 1
+                    obj = {"schema": "openmash.record/1", "source": {"agency": "gp"}, "record_id": rid, "version": 1,
+                           "kind": "gp_registration", "occurred_at": OPENED, "recorded_at": OPENED, "ended_at": None,
+                           "people": [{"ref": "p1", "role": "subject", "address": address, **p}],
+                           "details": {"ods_code": f"C{h % 900:05d}"}}
+                    records.append(Record(agency="gp", record_id=rid, kind="gp_registration"))
+                    objs.append((obj, seq))
+                if h % 10 == 0:  # an earlier incident: two adults and the older child
+                    rid = f"INC{h:07d}"
+                    seq += 1
+                    people = household_people(h, random.Random(h))
+                    obj = {"schema": "openmash.record/1", "source": {"agency": "police"}, "record_id": rid,
+                           "version": 1, "kind": "da_incident", "occurred_at": "2024-06-01T20:00:00+01:00",
+                           "recorded_at": "2024-06-01T21:00:00+01:00", "address": address,
+                           "people": [{"ref": "p1", "role": "victim", **people[0], "address": address},
+                                      {"ref": "p2", "role": "perpetrator", **people[1], "address": address},
+                                      {"ref": "p3", "role": "child_present", **people[2], "address": address}],
+                           "details": {"dash": {"answers": {"1": "yes"}}, "officer_risk": "standard"}}
+                    records.append(Record(agency="police", record_id=rid, kind="da_incident"))
+                    objs.append((obj, seq))
+            Record.objects.bulk_create(records)
+            for record, (obj, s) in zip(records, objs, strict=True):
+                d = DomainRecord.from_json(obj)
+                versions.append(RecordVersion(
+                    record=record, version=1, kind=d.kind, occurred_at=d.occurred_at, recorded_at=d.recorded_at,
+                    raw=json.dumps(obj), data=obj, content_hash=uuid.uuid4().hex, received_at=now,
+                    source_file="bench", source_line=0, seq=s, live=False))
+            RecordVersion.objects.bulk_create(versions)
+            for record, version in zip(records, versions, strict=True):
+                record.current = version
+            Record.objects.bulk_update(records, ["current"])
+            mentions, people_rows, links, keys, known, pending = [], [], [], [], [], []
+            for record, version, (obj, _) in zip(records, versions, objs, strict=True):
+                d = DomainRecord.from_json(obj)
+                for person in d.people:
+                    mention = Mention(record=record, ref=person.ref, role=person.role,
+                                      data=next(p for p in obj["people"] if p["ref"] == person.ref), version=version)
+                    mentions.append(mention)
+                    pending.append((record, version, d, person, mention))
+            Mention.objects.bulk_create(mentions)
+            # Person ids: each household's four people; incident mentions link to the same people.
+            by_identity: dict[tuple[str, str], int] = {}
+            for *_, person, _mention in pending:
+                ident = (person.family_name or "", person.date_of_birth.isoformat() if person.date_of_birth else "")
+                if ident not in by_identity:
+                    person_pk += 1
+                    by_identity[ident] = person_pk
+                    people_rows.append(Person(pk=person_pk, person_id=f"P{person_pk:07d}"))
+            Person.objects.bulk_create(people_rows)
+            assessments = []
+            for record, version, d, person, mention in pending:
+                ident = (person.family_name or "", person.date_of_birth.isoformat() if person.date_of_birth else "")
+                features = mention_features(d, person)
+                links.append(MentionLink(mention=mention, person_id=by_identity[ident], probability=1.0,
+                                         method="rebuild", explanation={}, features=features.to_json()))
+                if record.kind == "gp_registration":
+                    keys += [BlockingKey(key=k, person_id=by_identity[ident]) for k in blocking_keys(features)]
+                if person.address is not None:
+                    known += [KnownAddress(key=k, mention=mention, seq=version.seq)
+                              for k in household_lookup_keys(normalise_address(person.address))]
+                if record.kind == "da_incident" and person.ref == "p1":
+                    assessments.append((record, version))
+            MentionLink.objects.bulk_create(links)
+            BlockingKey.objects.bulk_create(keys, ignore_conflicts=True)
+            KnownAddress.objects.bulk_create(known)
+            for record, version in assessments:
+                a = IncidentAssessment.objects.create(
+                    version=version, record=record, seq=version.seq, occurred_at=version.occurred_at,
+                    recorded_at=version.recorded_at, tool="police_dash", tool_version="2009", dash_yes=1,
+                    level="standard", level_criteria=[])
+                child = next(m for (r, _, _, p, m) in pending if r is record and p.ref == "p3")
+                IncidentChild.objects.create(assessment=a, mention=child, person_id_then="")
+    ProcessingSequence.objects.update_or_create(id=1, defaults={"last": seq})
+    # People were given explicit keys: move PostgreSQL's sequence past them (SQLite needs nothing).
+    from django.core.management.color import no_style
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for statement in connection.ops.sequence_reset_sql(no_style(), [Person]):
+            cursor.execute(statement)
+    return households
+
+
+def live_incident(h: int, n: int) -> dict[str, Any]:
+    people = household_people(h, random.Random(h))  # the same names the history gave them
+    address = household_address(h)
+    occurred = dt.datetime(2025, 2, 3, 18, 0, tzinfo=dt.UTC) + dt.timedelta(minutes=7 * n)
+    return {"schema": "openmash.record/1", "source": {"agency": "police"}, "record_id": f"LIVE{n:06d}",
+            "version": 1, "kind": "da_incident", "occurred_at": occurred.isoformat(),
+            "recorded_at": (occurred + dt.timedelta(minutes=30)).isoformat(), "address": address,
+            "people": [{"ref": "p1", "role": "victim", **people[0], "address": address},
+                       {"ref": "p2", "role": "perpetrator", **people[1], "address": address},
+                       {"ref": "p3", "role": "child_present", **people[3], "address": address}],
+            "details": {"dash": {"completed": True, "answers": {str(i): "yes" if i < 6 else "no" for i in range(1, 28)}},
+                        "officer_risk": "medium", "children_seen": [{"ref": "p3", "seen": True, "said": "words"}]},
+            "narrative": f"Police attended {address['lines'][0]}."}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def child(backend: str, persons: int, incidents: int) -> dict[str, Any]:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openmash.config.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    began = time.perf_counter()
+    households = load(persons, seed=1)
+    loaded = time.perf_counter() - began
+    from openmash.identity import services as identity
+    from openmash.intake import services as intake
+    from openmash.platform.audit import Actor
+    from openmash.protocol import services as protocol
+    from openmash.protocol.models import Notification
+
+    stage_times: list[float] = []
+    identity_times: list[float] = []
+
+    def timed_protocol(version: Any, *, live: bool) -> Any:
+        start = time.perf_counter()
+        try:
+            return protocol.process_version(version, live=live)
+        finally:
+            stage_times.append(time.perf_counter() - start)
+
+    def timed_identity(version: Any, *, live: bool) -> Any:
+        start = time.perf_counter()
+        try:
+            return identity.link_record_version(version, live=live)
+        finally:
+            identity_times.append(time.perf_counter() - start)
+
+    settings.OPENMASH_PIPELINE_STAGES = ["openmash.identity.services.link_record_version"]
+    intake.pipeline_stages = lambda: [timed_identity, timed_protocol]  # type: ignore[assignment]
+    rnd = random.Random(2)
+    totals = []
+    actor = Actor.system("bench")
+    profile = None
+    if os.environ.get("BENCH_PROFILE"):
+        import cProfile
+
+        profile = cProfile.Profile()
+    for n in range(incidents):
+        item = live_incident(rnd.randrange(households), n)
+        start = time.perf_counter()
+        if profile is not None:
+            profile.enable()
+        intake.ingest_items([item], source="bench", actor=actor, live=True)
+        if profile is not None:
+            profile.disable()
+        totals.append(time.perf_counter() - start)
+    if profile is not None:
+        profile.dump_stats(os.environ["BENCH_PROFILE"])
+    return {
+        "backend": backend, "persons": persons, "households": households, "load_s": round(loaded, 1),
+        "incidents": incidents, "notifications": Notification.objects.count(),
+        "p50_ms": round(percentile(totals, 0.5) * 1000, 1), "p95_ms": round(percentile(totals, 0.95) * 1000, 1),
+        "max_ms": round(max(totals) * 1000, 1),
+        "protocol_p50_ms": round(percentile(stage_times, 0.5) * 1000, 1),
+        "protocol_p95_ms": round(percentile(stage_times, 0.95) * 1000, 1),
+        "identity_p50_ms": round(percentile(identity_times, 0.5) * 1000, 1),
+        "identity_p95_ms": round(percentile(identity_times, 0.95) * 1000, 1),
+    }
+
+
+def run_one(backend: str, persons: int, incidents: int) -> dict[str, Any]:
+    env = dict(os.environ)
+    with tempfile.TemporaryDirectory() as tmp:
+        if backend == "sqlite":
+            env["OPENMASH_DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
+            dropper = None
+        else:
+            base = os.environ.get("OPENMASH_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432").rstrip("/")
+            name = f"omb_protocol_{uuid.uuid4().hex[:8]}"
+            subprocess.run(["psql", base + "/postgres", "-qc", f"create database {name}"], check=True)
+            env["OPENMASH_DATABASE_URL"] = f"{base}/{name}"
+            dropper = ["psql", base + "/postgres", "-qc", f"drop database if exists {name}"]
+        try:
+            out = subprocess.run([sys.executable, __file__, "--child", backend, str(persons), str(incidents)],
+                                 env=env, capture_output=True, text=True, check=False)
+        finally:
+            if dropper:
+                subprocess.run(dropper, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"{backend} {persons}: failed\n{out.stdout}\n{out.stderr[-4000:]}")
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def write_docs(results: list[dict[str, Any]]) -> None:
+    lines = [
+        "## Protocol",
+        "",
+        "`bench/protocol_latency.py`: latency from a live incident's ingest (API path, one record per",
+        "transaction, identity then protocol) to its notifications committed, with N persons stored",
+        f"(bulk-loaded households; see the script). Target: p95 < {TARGET_P95_MS} ms at 1M persons on PostgreSQL.",
+        "",
+        "| backend | persons | load (s) | incidents | notifications | p50 ms | p95 ms | max ms | protocol p50 ms | protocol p95 ms |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(f"| {r['backend']} | {r['persons']:,} | {r['load_s']} | {r['incidents']} | {r['notifications']} | "
+                     f"{r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | {r['protocol_p50_ms']} | {r['protocol_p95_ms']} |")
+    lines.append(f"\nRun {dt.date.today().isoformat()}.\n")
+    text = DOCS.read_text("utf-8") if DOCS.exists() else "# Benchmarks\n"
+    section = "\n".join(lines)
+    if "## Protocol" in text:
+        text = re.sub(r"## Protocol\n.*?(?=\n## |\Z)", section.rstrip() + "\n", text, flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n" + section
+    DOCS.write_text(text, "utf-8")
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--child"]:
+        print(json.dumps(child(argv[1], int(argv[2]), int(argv[3]))))
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--persons", default="100000")
+    parser.add_argument("--incidents", type=int, default=200)
+    parser.add_argument("--backends", default="postgres")
+    parser.add_argument("--no-docs", action="store_true")
+    args = parser.parse_args(argv)
+    results = []
+    for backend in args.backends.split(","):
+        for persons in (int(p) for p in args.persons.split(",")):
+            result = run_one(backend, persons, args.incidents)
+            print(json.dumps(result), flush=True)
+            results.append(result)
+    if not args.no_docs:
+        write_docs(results)
+    worst = max((r["p95_ms"] for r in results if r["backend"] == "postgres"), default=0.0)
+    return 0 if worst < TARGET_P95_MS * 5 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
