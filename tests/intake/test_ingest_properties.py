@@ -87,7 +87,7 @@ def test_a_byte_that_is_never_utf8_quarantines_that_line_only(index, position, b
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(index=st.integers(0, len(FEED) - 1), cut=st.integers(1))
 def test_a_truncated_line_quarantines_that_line_only(index, cut):
-    check_corruption_is_confined(index, FEED[index][: cut % len(FEED[index])], must_quarantine=True)
+    check_corruption_is_confined(index, FEED[index][: 1 + cut % (len(FEED[index]) - 1)], must_quarantine=True)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -23,6 +23,7 @@ import gzip
 import hashlib
 import json
 import logging
+import re
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +48,7 @@ from openmash.intake.models import (
     RecordVersion,
 )
 from openmash.platform.audit import Actor, Event, record_events
-from openmash.platform.bulk import insert_rows
+from openmash.platform.bulk import RawJson, insert_rows
 
 log = logging.getLogger(__name__)
 
@@ -163,10 +164,17 @@ def read_feed(path: Path) -> list[bytes]:
     return [line[:-1] if line.endswith(b"\r") else line for line in lines]
 
 
+_RECORDED_AT = re.compile(rb'"recorded_at"\s*:\s*"([^"\\]{1,64})"')
+
+
 def _recorded_at(raw: bytes) -> dt.datetime | None:
+    """The line's ``recorded_at``, to order the batch; None when unreadable (the line is quarantined later)."""
+    found = _RECORDED_AT.findall(raw)
     try:
-        value = json.loads(raw)
-        stamp = parse_datetime(value["recorded_at"])
+        # One plain occurrence can only be the record's own (a nested one would leave the record invalid);
+        # anything else is read properly.
+        text = found[0].decode() if len(found) == 1 and b"\\u" not in raw else json.loads(raw)["recorded_at"]
+        stamp = parse_datetime(text)
     except Exception:  # noqa: BLE001 - any unreadable line is simply quarantined later
         return None
     return stamp if stamp.tzinfo is not None else None
@@ -333,10 +341,11 @@ def _store(
             outcome = "stale"
         if outcome in ("new", "updated"):
             sequence.last += 1
+            text = entry.raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")
             row = {
                 "record_id": None, "version": record.version, "kind": record.kind,
                 "occurred_at": record.occurred_at, "recorded_at": record.recorded_at, "ended_at": record.ended_at,
-                "raw": entry.raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8"), "data": data, "content_hash": digest,
+                "raw": text, "data": RawJson(text) if check.data_is_verbatim else data, "content_hash": digest,
                 "received_at": entry.received_at, "source_file": entry.source[:500], "source_line": entry.line,
                 "seq": sequence.last, "live": entry.live, "withdrawn": record.withdrawn, "warnings": list(check.warnings),
             }
@@ -357,7 +366,8 @@ def _store(
 
 def _load_state(pairs: list[tuple[Entry, LineCheck]]) -> dict[tuple[str, str], _Stored]:
     keys = {check.record.key for _, check in pairs if check.record is not None}
-    rows = (Record.objects.filter(record_id__in={record_id for _, record_id in keys})
+    # Both columns, so the (agency, record_id) unique index serves the lookup.
+    rows = (Record.objects.filter(agency__in={agency for agency, _ in keys}, record_id__in={rid for _, rid in keys})
             .values_list("pk", "agency", "record_id", "current__version", "current__content_hash"))
     return {
         (agency, record_id): _Stored(pk, version or 0, digest or "")

@@ -17,6 +17,12 @@ from django.db import connections, models
 MAX_PARAMETERS = 30_000
 
 
+class RawJson(str):
+    """JSON text already serialised (e.g. a feed line as received): stored in a JSON column as it is."""
+
+    __slots__ = ()
+
+
 def insert_rows(
     model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, returning_pk: bool = False,
     using: str = "default",
@@ -38,6 +44,23 @@ def insert_rows(
     returning = f" RETURNING {quote(str(model._meta.pk.column))}" if returning_pk and model._meta.pk else ""
     insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608 - identifiers only
     keys: list[Any] = []
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        # Django's PostgreSQL cursors bind client-side and re-parse a statement of thousands of literals each
+        # time; a raw cursor on the same connection (and transaction) sends native $n placeholders with the
+        # values bound apart, which is several times faster for these multi-row statements.
+        connection.ensure_connection()
+        with psycopg.RawCursor(connection.connection) as cursor:
+            for batch in batched(rows, max(1, MAX_PARAMETERS // len(fields))):
+                width = len(fields)
+                values = ", ".join(
+                    "(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")" for i in range(len(batch)))
+                params = [adapt(row[name]) for row in batch for name, adapt in zip(names, adapters, strict=True)]
+                cursor.execute(insert + values + returning, params)
+                if returning_pk:
+                    keys.extend(row[0] for row in cursor.fetchall())
+        return keys
     with connection.cursor() as cursor:
         for batch in batched(rows, max(1, MAX_PARAMETERS // len(fields))):
             params = [adapt(row[name]) for row in batch for name, adapt in zip(names, adapters, strict=True)]
@@ -50,7 +73,16 @@ def insert_rows(
 
 def _adapter(field: Any, connection: Any) -> Callable[[Any], Any]:
     if isinstance(field, models.JSONField):
-        return lambda value: connection.ops.adapt_json_value(value, field.encoder)
+        if connection.vendor == "postgresql":
+            from psycopg.types.json import Jsonb
+
+            def verbatim(text: str) -> str:
+                return text
+
+            return lambda value: (Jsonb(value, dumps=verbatim) if isinstance(value, RawJson)
+                                  else connection.ops.adapt_json_value(value, field.encoder))
+        return lambda value: (str(value) if isinstance(value, RawJson)
+                              else connection.ops.adapt_json_value(value, field.encoder))
     if isinstance(field, models.DateTimeField):
         return connection.ops.adapt_datetimefield_value  # type: ignore[no-any-return]
     if isinstance(field, models.BinaryField):

@@ -59,6 +59,8 @@ class LineCheck:
     agency: str | None = None
     record_id: str | None = None
     kind: str | None = None
+    #: True when ``data`` is exactly the line's JSON (nothing normalised): the line's text can stand for it.
+    data_is_verbatim: bool = False
 
     @property
     def accepted(self) -> bool:
@@ -139,7 +141,9 @@ def _check_value(value: Any, problems: list[str], *, text_escapes: bool) -> Line
     record: Record | None = None
     if not problems:
         problems.extend(_semantic_problems(value))
+    verbatim = False
     if not problems:
+        verbatim = type(value["version"]) is int
         value["version"] = int(value["version"])  # 2.0 is the integer 2 (§1)
         try:
             record = Record.from_json(value)
@@ -149,7 +153,7 @@ def _check_value(value: Any, problems: list[str], *, text_escapes: bool) -> Line
         return LineCheck(problems=tuple(problems), data=value, agency=agency, record_id=record_id, kind=kind)
     assert record is not None
     return LineCheck(warnings=tuple(record_warnings(value, record)), data=value, record=record,
-                     agency=agency, record_id=record_id, kind=kind)
+                     agency=agency, record_id=record_id, kind=kind, data_is_verbatim=verbatim)
 
 
 def _readable_identity(value: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
