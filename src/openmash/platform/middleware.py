@@ -14,22 +14,37 @@ Handler = Callable[[HttpRequest], HttpResponse]
 _OPEN_PATHS = ("/sign-in", "/sign-out", "/static/", "/i18n/", "/api/", "/mfa/", "/healthz")
 
 
+def authority_fingerprint(user: object) -> str:
+    """What a session's authority rests on: the user's team and roles. A change ends the session (ASVS 7.4.2)."""
+    team = getattr(user, "team_id", None)
+    roles = sorted(m.role for m in user.memberships.all()) if hasattr(user, "memberships") else []
+    return f"{team}|{','.join(roles)}"
+
+
 class SessionTimeoutMiddleware:
     """Ends a session after ``SESSION_IDLE_SECONDS`` without a request (the absolute limit is the cookie age),
-    and at once when the user has been disabled."""
+    and at once when the user has been disabled or has moved team or role (checked on every request, so a
+    session outlives such a change by no request at all)."""
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
+        if user is not None and not user.is_authenticated and "_auth_user_id" in request.session:
+            # The session names a user who can no longer be loaded (disabled, deleted): end it for good, so
+            # re-enabling the account never revives it.
+            request.session.flush()
         if user is not None and user.is_authenticated:
             now = time.time()
             last = request.session.get("last_seen", now)
-            if now - float(last) > settings.SESSION_IDLE_SECONDS or not user.is_active:
+            authority = authority_fingerprint(user)
+            held = request.session.get("authority", authority)
+            if now - float(last) > settings.SESSION_IDLE_SECONDS or not user.is_active or held != authority:
                 logout(request)
                 return redirect(settings.LOGIN_URL)
             request.session["last_seen"] = now
+            request.session["authority"] = authority
         return self.get_response(request)
 
 
