@@ -264,3 +264,13 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} at {self.at:%Y-%m-%d %H:%M}: {'ok' if self.ok else 'failed'}"
+
+
+class LinkWatermark(models.Model):
+    """The last identity ``LinkEvent`` the protocol has followed (merges and splits re-assess incidents)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_event = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"followed link events up to {self.last_event}"

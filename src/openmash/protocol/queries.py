@@ -34,15 +34,16 @@ CONFIDENTIAL_IN_MEMORY = 5_000
 
 
 class _ParsedCache:
-    """Parsed record versions by primary key (a version never changes once stored)."""
+    """Parsed record versions by primary key and content hash (a version never changes once stored; the
+    hash guards against a key reused after a database is emptied, as between tests)."""
 
     def __init__(self) -> None:
-        self.items: OrderedDict[int, tuple[Record, Mapping[str, Any]]] = OrderedDict()
+        self.items: OrderedDict[tuple[int, str], tuple[Record, Mapping[str, Any]]] = OrderedDict()
 
-    def get(self, pk: int) -> tuple[Record, Mapping[str, Any]] | None:
+    def get(self, pk: tuple[int, str]) -> tuple[Record, Mapping[str, Any]] | None:
         return self.items.get(pk)
 
-    def put(self, pk: int, data: Mapping[str, Any]) -> tuple[Record, Mapping[str, Any]]:
+    def put(self, pk: tuple[int, str], data: Mapping[str, Any]) -> tuple[Record, Mapping[str, Any]]:
         parsed = (Record.from_json(data), data)
         self.items[pk] = parsed
         if len(self.items) > _PARSED_LIMIT:
@@ -84,7 +85,8 @@ def person_ids_of_records(record_pks: Iterable[int]) -> dict[int, dict[str, str]
 
 def linked_version(version: RecordVersion) -> tuple[LinkedVersion, dict[str, int]]:
     """The version being processed, with its people's links; and its mentions' primary keys by ref."""
-    cached = PARSED.get(version.pk) or PARSED.put(version.pk, version.data)
+    key = (version.pk, version.content_hash)
+    cached = PARSED.get(key) or PARSED.put(key, version.data)
     person_ids: dict[str, str] = {}
     mention_pks: dict[str, int] = {}
     rows = Mention.objects.filter(record_id=version.record_id).values_list("pk", "ref", "role",
@@ -127,24 +129,26 @@ class DatabaseHistory:
         rows = (RecordVersion.objects.filter(record_id__in=list(record_pks), seq__isnull=False,
                                              seq__lte=cursor.seq, recorded_at__lte=cursor.recorded_at,
                                              record__withdrawn=False)
-                .values_list("pk", "record_id", "version", "seq", "withdrawn"))
-        latest: dict[int, tuple[int, int, int, bool]] = {}
-        for pk, record_pk, number, seq, withdrawn in rows:
+                .values_list("pk", "record_id", "version", "seq", "withdrawn", "content_hash"))
+        latest: dict[int, tuple[int, int, int, bool, str]] = {}
+        for pk, record_pk, number, seq, withdrawn, digest in rows:
             held = latest.get(record_pk)
             if seq is not None and (held is None or number > held[1]):
-                latest[record_pk] = (pk, number, seq, withdrawn)
+                latest[record_pk] = (pk, number, seq, withdrawn, digest)
         chosen = {record_pk: v for record_pk, v in latest.items() if not v[3]}
-        missing = [v[0] for v in chosen.values() if PARSED.get(v[0]) is None]
+        digests = {v[0]: v[4] for v in chosen.values()}
+        missing = [pk for pk, digest in digests.items() if PARSED.get((pk, digest)) is None]
         if missing:
             for pk, data in RecordVersion.objects.filter(pk__in=missing).values_list("pk", "data"):
-                PARSED.put(pk, data)
+                PARSED.put((pk, digests[pk]), data)
         people = person_ids_of_records(chosen)
         out = []
-        for record_pk, (pk, _number, seq, _) in sorted(chosen.items()):
+        for record_pk, (pk, _number, seq, _, digest) in sorted(chosen.items()):
             refs = people.get(record_pk, {})
             if wanted is not None and not wanted & set(refs.values()):
                 continue
-            parsed = PARSED.get(pk) or PARSED.put(pk, RecordVersion.objects.values_list("data", flat=True).get(pk=pk))
+            parsed = PARSED.get((pk, digest)) or PARSED.put(
+                (pk, digest), RecordVersion.objects.values_list("data", flat=True).get(pk=pk))
             record, raw = parsed
             # The version visible may name fewer people than the mentions (which follow the latest version).
             named = {p.ref for p in record.people}

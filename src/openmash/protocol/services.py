@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from openmash.intake.domain.address import building_lookup_keys, household_lookup_keys, normalise_address
@@ -53,6 +53,7 @@ from openmash.protocol.models import (
     IncidentAssessment,
     IncidentChild,
     KnownAddress,
+    LinkWatermark,
     Notification,
     TriageItem,
 )
@@ -93,6 +94,19 @@ def process_version(version: RecordVersion, *, live: bool) -> Outcome:
     policy = policy_in_force()
     subject, mention_pks = linked_version(version)
     newly_confidential = _index_addresses(version, subject, mention_pks)
+    events: list[Event] = []
+    _follow_relinks(version, events)
+    outcome = _assess(version, subject, policy, live=live)
+    _apply_changes(version, outcome, events)
+    for alert in outcome.alerts:
+        _raise_alert(version, alert, events)
+    if newly_confidential:
+        _late_confidentiality(version, newly_confidential, policy, live=live, events=events)
+    record_events(events)
+    return outcome
+
+
+def _assess(version: RecordVersion, subject: LinkedVersion, policy: Policy, *, live: bool) -> Outcome:
     existing = []
     if subject.record.kind == "da_incident" or subject.record.withdrawn:
         existing = [
@@ -101,16 +115,42 @@ def process_version(version: RecordVersion, *, live: bool) -> Outcome:
         ]
     history = DatabaseHistory()
     outcome = evaluate_version(subject, history, history, existing, policy, calendar_for(policy), live=live)
-    events: list[Event] = []
     if outcome.assessment is not None and outcome.facts is not None:
         _store_assessment(version, outcome.assessment, outcome, live=live)
-    _apply_changes(version, outcome, events)
-    for alert in outcome.alerts:
-        _raise_alert(version, alert, events)
-    if newly_confidential:
-        _late_confidentiality(version, newly_confidential, policy, live=live, events=events)
-    record_events(events)
     return outcome
+
+
+def _follow_relinks(version: RecordVersion, events: list[Event]) -> None:
+    """§2.6: a merge or split of people re-assesses the live incidents about them (their notifications amended
+    or withdrawn as for an updated record), as at the version whose linking caused it."""
+    from openmash.identity.models import LinkEvent, MentionLink
+
+    mark, _ = LinkWatermark.objects.select_for_update().get_or_create(id=1)
+    fresh = list(LinkEvent.objects.filter(pk__gt=mark.last_event).values_list("pk", "kind", "mentions"))
+    if not fresh:
+        return
+    mark.last_event = max(pk for pk, _, _ in fresh)
+    mark.save(update_fields=["last_event"])
+    moved = {m for _, kind, mentions in fresh if kind in ("merge", "split") for m in mentions}
+    if not moved:
+        return
+    people = set(MentionLink.objects.filter(mention_id__in=moved).values_list("person_id", flat=True))
+    named = set(Notification.objects.filter(
+        family=Notification.Family.INCIDENT, record__mentions__link__person_id__in=people,
+    ).values_list("record_id", flat=True))
+    children = set(IncidentChild.objects.filter(
+        mention__link__person_id__in=people, assessment__live=True).values_list("assessment__record_id", flat=True))
+    policy = policy_in_force()
+    for record_pk in sorted((named | children) - {version.record_id}):
+        current = RecordVersion.objects.select_related("record").filter(
+            record_id=record_pk, record__current_id=models.F("pk"), record__withdrawn=False).first()
+        if current is None or current.seq is None:
+            continue
+        subject, _ = linked_version(current)
+        outcome = _assess(current, subject, policy, live=True)
+        _apply_changes(current, outcome, events, at=version.recorded_at)
+        for alert in outcome.alerts:
+            _raise_alert(current, alert, events)
 
 
 def _index_addresses(version: RecordVersion, subject: LinkedVersion, refs: Mapping[str, int]) -> list[Address]:
@@ -149,11 +189,14 @@ def _index_addresses(version: RecordVersion, subject: LinkedVersion, refs: Mappi
 def _store_assessment(version: RecordVersion, a: Assessment, outcome: Outcome, *, live: bool) -> None:
     facts = outcome.facts
     assert facts is not None
-    row = IncidentAssessment.objects.create(
-        version=version, record_id=version.record_id, seq=facts.seq, occurred_at=facts.occurred_at,
-        recorded_at=facts.recorded_at, tool=a.risk.tool, tool_version=a.risk.tool_version, dash_yes=a.risk.dash_yes,
-        level=a.level, level_criteria=list(a.risk.criteria), marac_notified=facts.marac_notified, live=live,
-        explanation=a.explain())
+    # A re-assessment after people were merged or split replaces what was worked out for this version.
+    row, again = IncidentAssessment.objects.update_or_create(version=version, defaults={
+        "record_id": version.record_id, "seq": facts.seq, "occurred_at": facts.occurred_at,
+        "recorded_at": facts.recorded_at, "tool": a.risk.tool, "tool_version": a.risk.tool_version, "dash_yes": a.risk.dash_yes,
+        "level": a.level, "level_criteria": list(a.risk.criteria), "marac_notified": facts.marac_notified, "live": live,
+        "explanation": a.explain()})
+    if not again:
+        IncidentChild.objects.filter(assessment=row).delete()
     cites = resolve_mentions(c.cite for c in a.children)
     IncidentChild.objects.bulk_create([
         IncidentChild(assessment=row, mention_id=cites[c.cite], person_id_then=c.person_id,
@@ -171,8 +214,10 @@ def _store_assessment(version: RecordVersion, a: Assessment, outcome: Outcome, *
         TriageItem.objects.filter(record_id=version.record_id, status=TriageItem.Status.QUEUED).delete()
 
 
-def _apply_changes(version: RecordVersion, outcome: Outcome, events: list[Event]) -> None:
-    recorded_at = version.recorded_at
+def _apply_changes(version: RecordVersion, outcome: Outcome, events: list[Event],
+                   at: dt.datetime | None = None) -> None:
+    """Create, amend or withdraw; ``at`` is when (the causing version's ``recorded_at`` unless a relink)."""
+    recorded_at = at or version.recorded_at
     if not outcome.changes:
         return
     by_id = {n.notification_id: n for n in Notification.objects.filter(
