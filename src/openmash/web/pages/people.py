@@ -35,10 +35,11 @@ def incident_view(request: HttpRequest, agency: str, record_id: str) -> HttpResp
 @transaction.atomic
 def person_view(request: HttpRequest, person_id: str) -> HttpResponse:
     user = user_of(request)
+    # Decide before following a merge: a merged id of someone foreign must be as absent as a made-up one.
+    decision = access_person_page(user, person_id, purpose="chronology", source_ip=client_ip(request))
     current = resolve_person_id(person_id)
     if current != person_id:
         return redirect("web:person", person_id=current)
-    decision = access_person_page(user, person_id, purpose="chronology", source_ip=client_ip(request))
     moment = now()
     form = ChronologyFilterForm(request.GET or None, agencies=[], kinds=[])
     filters = _filters(form, moment)
