@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 LEVEL: dict[str, Promise] = {"high": _("High risk"), "medium": _("Medium risk"), "standard": _("Standard risk")}
@@ -138,8 +139,20 @@ FAMILIES: dict[str, Mapping[str, Promise]] = {
 }
 
 
+_resolved: dict[tuple[str | None, str, str], str] = {}
+
+
 def label(family: str, code: object) -> str:
-    """The words for ``code`` in ``family``; the code itself when it has none (an area's own code)."""
+    """The words for ``code`` in ``family``; the code itself when it has none (an area's own code).
+
+    Resolved words are kept per language: a long chronology asks for the same few labels hundreds of times.
+    """
     text = str(code) if code is not None else ""
-    found = FAMILIES.get(family, {}).get(text)
-    return str(found) if found is not None else text
+    key = (get_language(), family, text)
+    hit = _resolved.get(key)
+    if hit is None:
+        found = FAMILIES.get(family, {}).get(text)
+        hit = str(found) if found is not None else text
+        if len(_resolved) < 20_000:
+            _resolved[key] = hit
+    return hit

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from openmash.casework import services
 from openmash.casework.models import Challenge
-from openmash.identity.models import MatchReview
+from openmash.identity.models import LinkEvent, MatchReview
 from openmash.protocol.models import Notification
 from tests.casework import scenario
 from tests.casework.test_services import DECIDED, RATIONALE, user
@@ -82,24 +82,30 @@ def test_the_referrer_sees_feedback_and_challenges(family, as_user):
     assert "Baby present at a third incident this year." in page.content.decode()
 
 
-def test_the_match_review_queue_and_a_decision(family, as_user, tmp_path):
-    from openmash.identity.models import Person
-    from openmash.intake.models import Mention
-
-    mention = Mention.objects.filter(record__record_id="NCH-H01", ref="p1").get()
-    other = Person.objects.exclude(pk=mention.link.person_id).first()
-    review = MatchReview.objects.create(mention=mention, person=mention.link.person, candidate=other,
-                                        probability=0.42, explanation={"fields": [
-                                            {"field": "surname", "level": "else", "weight": -3.0}]})
+def test_the_match_review_queue_and_a_decision(family, as_user):
+    review = MatchReview.objects.get(mention__record__record_id="ED-R1")  # Anna, day and month of birth swapped
     client = as_user("triage")
     assert "1 uncertain match" in client.get(reverse("web:review-queue")).content.decode()
     page = client.get(reverse("web:review", args=[review.pk])).content.decode()
-    assert "Are these the same person?" in page and "Anna Nowak" in page and "Family name: different" in page
+    assert "Are these the same person?" in page and "Anna Nowak" in page and "Ana Nowak" in page
+    assert "Date of birth: day and month swapped" in page
     response = client.post(reverse("web:review", args=[review.pk]), {"same_person": "no"})
     assert response.status_code == 302
     review.refresh_from_db()
     assert review.status == MatchReview.Status.KEPT_APART
     assert as_user("health-visitor").get(reverse("web:review-queue")).status_code == 403
+    assert as_user("health-visitor").get(reverse("web:review", args=[review.pk])).status_code == 403
+
+
+def test_a_merge_from_review_can_be_undone(family, as_user):
+    review = MatchReview.objects.get(mention__record__record_id="ED-R1")
+    client = as_user("manager")
+    client.post(reverse("web:review", args=[review.pk]), {"same_person": "yes"})
+    history = client.get(reverse("web:review-queue")).content.decode()
+    assert "merged into" in history and "Undo" in history
+    event = LinkEvent.objects.get(kind=LinkEvent.Kind.MERGE)
+    client.post(reverse("web:merge-undo", args=[event.pk]))
+    assert LinkEvent.objects.filter(kind=LinkEvent.Kind.SPLIT, undoes=event).exists()
 
 
 @pytest.mark.parametrize("name, english, polish", [

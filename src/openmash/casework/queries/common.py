@@ -92,10 +92,12 @@ def shown_record(decision: Decision, data: Mapping[str, Any], *, about_refs: Col
     then, for a perpetrator-facing viewer, the protocol's §3 rules (no victim or child contact details,
     children's words as "spoken to")."""
     out = present_record(decision, data, about_refs=about_refs)
+    source = data.get("source")
+    may_withhold = decision.withholds_confidential_from(source.get("agency") if isinstance(source, Mapping) else None)
     if perpetrator_facing and out:
         audience = Audience(agency=decision.viewer_agency, content_level=LEVEL_NAMES.get(decision.level, "minimal"),
                             barred=False, perpetrator_facing=True)
         redacted, _ = redact({"record": out}, audience)
         out = as_dict(redacted.get("record"))
-        return Shown(out, _has_withheld(out), True)
-    return Shown(out, _has_withheld(out), False)
+        return Shown(out, may_withhold and _has_withheld(out), True)
+    return Shown(out, may_withhold and _has_withheld(out), False)

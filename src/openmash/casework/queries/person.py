@@ -13,11 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
-
 from openmash.accounts.models import User
 from openmash.casework.access import check_people
 from openmash.casework.domain.chronology import (
+    SUMMARY_FIELDS,
     Glance,
     Significance,
     Stay,
@@ -29,6 +28,7 @@ from openmash.casework.domain.chronology import (
 )
 from openmash.casework.models import Response
 from openmash.casework.queries.common import address_text, age_from, as_dict, full_name, parse_date, shown_record, usual
+from openmash.governance.disclosure import present_person
 from openmash.identity.models import Person, Residence
 from openmash.intake.domain.localtime import local_date
 from openmash.intake.models import Mention
@@ -146,7 +146,8 @@ def _resolve(person_id: str) -> str:
 def _mentions(person_id: str) -> list[Mention]:
     return list(Mention.objects.filter(link__person__person_id=person_id, active=True, record__withdrawn=False,
                                        record__current__isnull=False)
-                .select_related("record__current").order_by("record__current__occurred_at", "pk"))
+                .select_related("record__current").defer("record__current__raw")
+                .order_by("record__current__occurred_at", "pk"))
 
 
 def _levels(record_pks: Iterable[int]) -> dict[int, str]:
@@ -184,8 +185,8 @@ def person_page(person_id: str, decision: Decision, user: User, filters: Chronol
         level = decision.level_for(record.agency)
         if version is None or level == Level.NONE:
             continue
-        shown = shown_record(decision, version.data, about_refs=[m.ref for m in ms],
-                             perpetrator_facing=perpetrator_facing)
+        shown = shown_record(decision, _for_timeline(version.data),
+                             about_refs=[m.ref for m in ms], perpetrator_facing=perpetrator_facing)
         any_withheld |= shown.withheld
         do_not_disclose |= shown.do_not_disclose
         details = as_dict(shown.data.get("details"))
@@ -236,6 +237,17 @@ def person_page(person_id: str, decision: Decision, user: User, filters: Chronol
         roles=_role_counts(mentions), do_not_disclose=do_not_disclose, withheld=any_withheld)
 
 
+def _for_timeline(data: dict[str, Any]) -> dict[str, Any]:
+    """Only what a timeline row shows (the record's envelope and the details it summarises): the content
+    filter then copies far less than the whole record."""
+    keep = {k: data[k] for k in ("schema", "source", "record_id", "version", "kind", "occurred_at", "recorded_at",
+                                 "ended_at") if k in data}
+    details = as_dict(data.get("details"))
+    wanted = {path[0] for _code, path in SUMMARY_FIELDS.get(str(data.get("kind")), ())} | {"children_seen"}
+    keep["details"] = {k: v for k, v in details.items() if k in wanted}
+    return keep
+
+
 def _filter(entries: list[Entry], f: ChronologyFilters) -> list[Entry]:
     out = []
     for e in entries:
@@ -268,33 +280,37 @@ def _alerts(person_id: str, decision: Decision, agency: str) -> list[Alert]:
 
 def _homes(person_id: str, decision: Decision, user: User, source_ip: str, today: dt.date) -> list[HomeView]:
     """Who lived with the person, address by address, from the records that say so."""
-    own = list(Residence.objects.filter(mention__link__person__person_id=person_id, mention__active=True,
-                                        mention__record__withdrawn=False)
+    live = {"mention__active": True, "mention__record__withdrawn": False}
+    own = list(Residence.objects.filter(mention__link__person__person_id=person_id, **live)
                .values_list("household_key", "postcode", "confidential", "since", "until", "mention__record__agency",
-                            "mention__record__record_id", "mention__data"))
+                            "mention__record__record_id", "mention_id"))
     if not own:
         return []
     keys = {row[0] for row in own}
-    others = (Residence.objects.filter(mention__active=True, mention__record__withdrawn=False)
-              .filter(Q(household_key__in=keys)).exclude(mention__link__person__person_id=person_id)
+    others = (Residence.objects.filter(household_key__in=keys, **live)
+              .exclude(mention__link__person__person_id=person_id)
               .values_list("mention__link__person__person_id", flat=True).distinct())
     other_ids = sorted({o for o in others if o})
     stays: dict[str, list[Stay]] = defaultdict(list)
-    names: dict[str, tuple[str, Any]] = {}
-    for pid, key, postcode, confidential, since, until, agency, record_id, data in (
-            Residence.objects.filter(mention__link__person__person_id__in=other_ids, mention__active=True,
-                                     mention__record__withdrawn=False)
+    latest_mention: dict[str, int] = {}
+    for pid, key, postcode, confidential, since, until, agency, record_id, mention_pk in (
+            Residence.objects.filter(mention__link__person__person_id__in=other_ids, **live)
             .values_list("mention__link__person__person_id", "household_key", "postcode", "confidential", "since",
-                         "until", "mention__record__agency", "mention__record__record_id", "mention__data")
+                         "until", "mention__record__agency", "mention__record__record_id", "mention_id")
             .order_by("since")):
         stays[pid].append(Stay(key, postcode, confidential, since, until, (agency, record_id)))
-        names[pid] = (full_name(data), data.get("date_of_birth"))
-    labels: dict[str, str | None] = {}
+        latest_mention[pid] = mention_pk
+    first_of_key: dict[str, tuple[int, str]] = {}
     confidential_keys = set()
-    for key, _postcode, confidential, _s, _u, _a, _r, data in own:
-        labels.setdefault(key, address_text(data.get("address")) or _key_label(key))
+    for key, _postcode, confidential, _s, _u, agency, _r, mention_pk in own:
+        first_of_key.setdefault(key, (mention_pk, agency))
         if confidential:
             confidential_keys.add(key)
+    # Only one record's words per address, and one record's name per person, are needed: read just those.
+    wanted = {pk for pk, _a in first_of_key.values()} | set(latest_mention.values())
+    data_of = dict(Mention.objects.filter(pk__in=wanted).values_list("pk", "data"))
+    labels = {key: address_text(present_person(decision, data_of.get(pk) or {}, source_agency=agency).get("address"))
+              or _key_label(key) for key, (pk, agency) in first_of_key.items()}
     mine = [Stay(k, p, c, s, u, (a, r)) for k, p, c, s, u, a, r, _ in own]
     homes = household_over_time(mine, stays)
     # Showing who someone is is a read of their data: each member goes through the access layer.
@@ -305,11 +321,11 @@ def _homes(person_id: str, decision: Decision, user: User, source_ip: str, today
         withheld = home.interval.household_key in confidential_keys and decision.withholds_confidential_from(None)
         members = []
         for m in home.members:
-            may = m.person_id in allowed.decisions
-            name, dob = names.get(m.person_id, ("", None))
-            born = parse_date(dob)
-            members.append(HouseholdMember(name if may else "", m.person_id if may else None, m.start, m.end,
-                                           _years(born, today) if may and born else None))
+            member = allowed.decisions.get(m.person_id)
+            shown = present_person(member, data_of.get(latest_mention.get(m.person_id, 0)) or {}) if member else {}
+            born = parse_date(shown.get("date_of_birth"))
+            members.append(HouseholdMember(full_name(shown), m.person_id if member else None, m.start, m.end,
+                                           _years(born, today) if born else None))
         out.append(HomeView(None if withheld else labels.get(home.interval.household_key), withheld,
                             home.interval.start, home.interval.end, tuple(members), home.interval.sources))
     return out
