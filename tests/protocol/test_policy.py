@@ -72,3 +72,14 @@ def test_protocol_check_command_validates_and_explains(tmp_path, capsys):
     with pytest.raises(CommandError):
         call_command("protocol", "check", str(bad))
     assert "'doctor' is not one of" in capsys.readouterr().out
+
+
+def test_protocol_simulate_runs_feeds_in_memory_with_given_links(tmp_path):
+    from tests.conftest import SAMPLES
+
+    if not (SAMPLES / "live.jsonl").exists():
+        pytest.skip("public sample not present")
+    call_command("protocol", "simulate", "--backfill", str(SAMPLES / "history.jsonl"), "--live",
+                 str(SAMPLES / "live.jsonl"), "--links", str(SAMPLES / "truth_links.csv"), "--out", str(tmp_path))
+    assert (tmp_path / "notifications.jsonl").read_text("utf-8").count("\n") > 50
+    assert (tmp_path / "alerts.jsonl").exists()

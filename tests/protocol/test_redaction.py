@@ -78,18 +78,23 @@ def refuges(draw: st.DrawFn) -> dict[str, object]:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(refuges(), st.booleans(), st.integers(0, 27))
-def test_a_refuge_address_never_reaches_a_barred_recipient(refuge, flag_on_incident, yes):
+@given(refuges(), st.sampled_from(["incident", "people", "history_only"]), st.integers(0, 27))
+def test_a_refuge_address_never_reaches_a_barred_recipient(refuge, flagged_on, yes):
     c = County()
     address = refuge["address"]
-    victim = c.person("v", "victim", dob="1995-01-01", address=address, telephone="07700 900123")
+    plain = {**address, "confidential": False}
+    on_people = address if flagged_on in ("incident", "people") else plain
+    victim = c.person("v", "victim", dob="1995-01-01", address=on_people, telephone="07700 900123")
     perp = c.person("p", "perpetrator", dob="1990-01-01",
                     address={"lines": ["9 Lime Rise"], "town": "Grantham", "postcode": "NG31 7XZ"})
-    kid = c.person("k", "child_present", dob="2016-01-01", address=address, school_urn="555555")
+    kid = c.person("k", "child_present", dob="2016-01-01", address=on_people, school_urn="555555")
     c.backfill(c.record("probation_supervision", "2024-01-01", c.person("p", "subject"), agency="probation",
                         details={"offender_manager": {"team": "North PDU"}}),
                c.record("drug_alcohol_episode", "2024-01-01", c.person("p", "subject"), agency="drug_alcohol"))
-    incident_address = address if flag_on_incident else {**address, "confidential": False}
+    if flagged_on == "history_only":
+        # Only another agency marked it (most do, not all): the police record omits the flag everywhere.
+        c.backfill(c.record("gp_registration", "2024-12-01", c.person("v", "subject", address=address), agency="gp"))
+    incident_address = address if flagged_on == "incident" else plain
     incident = c.incident("2025-02-01T10:00", victim, perp, kid, yes=yes, address=incident_address,
                           narrative=refuge["narrative"],
                           details={"children_seen": [{"ref": "p3", "seen": True, "said": f"we live on {refuge['word']}"}],
