@@ -45,22 +45,7 @@ def insert_rows(
     insert = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES "  # noqa: S608 - identifiers only
     keys: list[Any] = []
     if connection.vendor == "postgresql":
-        import psycopg
-
-        # Django's PostgreSQL cursors bind client-side and re-parse a statement of thousands of literals each
-        # time; a raw cursor on the same connection (and transaction) sends native $n placeholders with the
-        # values bound apart, which is several times faster for these multi-row statements.
-        connection.ensure_connection()
-        with psycopg.RawCursor(connection.connection) as cursor:
-            for batch in batched(rows, max(1, MAX_PARAMETERS // len(fields))):
-                width = len(fields)
-                values = ", ".join(
-                    "(" + ", ".join(f"${i * width + j + 1}" for j in range(width)) + ")" for i in range(len(batch)))
-                params = [adapt(row[name]) for row in batch for name, adapt in zip(names, adapters, strict=True)]
-                cursor.execute(insert + values + returning, params)
-                if returning_pk:
-                    keys.extend(row[0] for row in cursor.fetchall())
-        return keys
+        return _copy_rows(connection, model, rows, names, fields, adapters, returning_pk=returning_pk)
     with connection.cursor() as cursor:
         for batch in batched(rows, max(1, MAX_PARAMETERS // len(fields))):
             params = [adapt(row[name]) for row in batch for name, adapt in zip(names, adapters, strict=True)]
@@ -69,6 +54,39 @@ def insert_rows(
             if returning_pk:
                 keys.extend(row[0] for row in cursor.fetchall())
     return keys
+
+
+def _copy_rows(
+    connection: Any, model: type[models.Model], rows: Sequence[Mapping[str, Any]], names: list[str],
+    fields: list[Any], adapters: list[Callable[[Any], Any]], *, returning_pk: bool,
+) -> list[Any]:
+    """PostgreSQL: COPY, on the same connection and transaction. No statement to plan, no thousands of
+    parameters to bind: several times faster than a multi-row INSERT (and Django's client-side binding)."""
+    import psycopg
+
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    connection.ensure_connection()
+    raw = connection.connection
+    keys: list[Any] = []
+    pk = model._meta.pk
+    if returning_pk and pk is not None:
+        # COPY returns nothing: take the keys from the column's own sequence first, then write them.
+        with raw.cursor() as cursor:
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                           [model._meta.db_table, pk.column, len(rows)])
+            keys = [row[0] for row in cursor.fetchall()]
+        names, fields, adapters = [pk.attname, *names], [pk, *fields], [_same, *adapters]
+        rows = [{pk.attname: key, **row} for key, row in zip(keys, rows, strict=True)]
+    columns = ", ".join(quote(str(field.column)) for field in fields)
+    with psycopg.Cursor(raw) as cursor, cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row([adapt(row[name]) for name, adapt in zip(names, adapters, strict=True)])
+    return keys
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _adapter(field: Any, connection: Any) -> Callable[[Any], Any]:
@@ -87,4 +105,4 @@ def _adapter(field: Any, connection: Any) -> Callable[[Any], Any]:
         return connection.ops.adapt_datetimefield_value  # type: ignore[no-any-return]
     if isinstance(field, models.BinaryField):
         return lambda value: field.get_db_prep_value(value, connection)
-    return lambda value: value
+    return _same
