@@ -143,11 +143,41 @@ def _resolve(person_id: str) -> str:
     return person.person_id if person is not None else person_id
 
 
-def _mentions(person_id: str) -> list[Mention]:
-    return list(Mention.objects.filter(link__person__person_id=person_id, active=True, record__withdrawn=False,
-                                       record__current__isnull=False)
-                .select_related("record__current").defer("record__current__raw")
-                .order_by("record__current__occurred_at", "pk"))
+@dataclass(frozen=True, slots=True)
+class _Named:
+    """One person-in-record of this person, with the record it is in (a plain read, no model instances)."""
+
+    pk: int
+    ref: str
+    role: str
+    person: dict[str, Any]
+    record_pk: int
+    agency: str
+    record_id: str
+    kind: str
+    occurred_at: dt.datetime
+    ended_at: dt.datetime | None
+    data: dict[str, Any]
+
+
+def _mentions(person_id: str) -> list[_Named]:
+    rows = (Mention.objects.filter(link__person__person_id=person_id, active=True, record__withdrawn=False,
+                                   record__current__isnull=False)
+            .order_by("record__current__occurred_at", "pk")
+            .values_list("pk", "ref", "role", "data", "record_id", "record__agency", "record__record_id",
+                         "record__kind", "record__current__occurred_at", "record__current__ended_at",
+                         "record__current__data"))
+    return [_Named(*row) for row in rows]
+
+
+#: The person's own details the page header uses; the disclosure filter decides which of them this viewer sees.
+_IDENTITY_KEYS = ("ref", "role", "given_names", "family_name", "other_names", "date_of_birth", "estimated_age", "sex",
+                  "language", "interpreter_needed")
+
+
+def _identity(decision: Decision, mentions: list[_Named]) -> list[dict[str, Any]]:
+    return [present_person(decision, {k: m.person[k] for k in _IDENTITY_KEYS if k in m.person},
+                           source_agency=m.agency) for m in mentions]
 
 
 def _levels(record_pks: Iterable[int]) -> dict[int, str]:
@@ -163,15 +193,15 @@ def person_page(person_id: str, decision: Decision, user: User, filters: Chronol
                 now: dt.datetime, source_ip: str = "") -> PersonPage:
     viewer = user.as_viewer()
     mentions = _mentions(person_id)
-    by_record: dict[int, list[Mention]] = defaultdict(list)
+    by_record: dict[int, list[_Named]] = defaultdict(list)
     for m in mentions:
-        by_record[m.record_id].append(m)
+        by_record[m.record_pk].append(m)
     # Incidents where the person was a child involved without being named (found from their household).
     extra = (IncidentChild.objects.filter(mention__link__person__person_id=person_id, found_from_history=True,
                                           assessment__record__withdrawn=False)
              .exclude(assessment__record_id__in=list(by_record))
              .select_related("assessment__record__current").order_by("assessment__record_id"))
-    from_history = {c.assessment.record_id: c.assessment.record for c in extra}
+    from_history = {c.assessment.record_id: c.assessment.record for c in extra if c.assessment.record.current}
     levels = _levels(list(by_record) + list(from_history))
     is_perpetrator = any(m.role == "perpetrator" for m in mentions)
     perpetrator_facing = is_perpetrator and viewer.agency in PERPETRATOR_FACING_AGENCIES
@@ -179,11 +209,16 @@ def person_page(person_id: str, decision: Decision, user: User, filters: Chronol
     entries: list[Entry] = []
     voices: list[VoiceEntry] = []
     any_withheld = do_not_disclose = False
-    records = [(pk, ms[0].record, ms) for pk, ms in by_record.items()] + [(pk, r, []) for pk, r in from_history.items()]
+    records: list[tuple[int, _Timeline, list[_Named]]] = [
+        (pk, _Timeline(ms[0].agency, ms[0].record_id, ms[0].kind, ms[0].occurred_at, ms[0].ended_at, ms[0].data), ms)
+        for pk, ms in by_record.items()]
+    records += [(pk, _Timeline(r.agency, r.record_id, r.kind, r.current.occurred_at, r.current.ended_at,  # type: ignore[union-attr]
+                               r.current.data), [])  # type: ignore[union-attr]
+                for pk, r in from_history.items()]
     for pk, record, ms in records:
-        version = record.current
+        version = record
         level = decision.level_for(record.agency)
-        if version is None or level == Level.NONE:
+        if level == Level.NONE:
             continue
         shown = shown_record(decision, _for_timeline(version.data),
                              about_refs=[m.ref for m in ms], perpetrator_facing=perpetrator_facing)
@@ -213,7 +248,7 @@ def person_page(person_id: str, decision: Decision, user: User, filters: Chronol
     entries.sort(key=lambda e: (e.occurred_at, e.record_id), reverse=True)
 
     incidents = [e.occurred_at for e in entries if e.is_incident]
-    latest = [m.data for m in sorted(mentions, key=lambda m: (m.record.current.occurred_at, m.pk))]  # type: ignore[union-attr]
+    latest = _identity(decision, mentions)  # oldest record first
     identity = latest[-1] if latest else {}
     dob = usual(p.get("date_of_birth") for p in latest)
     age = age_from({"date_of_birth": dob, "estimated_age": identity.get("estimated_age")}, now) if latest else None
@@ -240,7 +275,7 @@ def person_page(person_id: str, decision: Decision, user: User, filters: Chronol
 def _for_timeline(data: dict[str, Any]) -> dict[str, Any]:
     """Only what a timeline row shows (the record's envelope and the details it summarises): the content
     filter then copies far less than the whole record."""
-    keep = {k: data[k] for k in ("schema", "source", "record_id", "version", "kind", "occurred_at", "recorded_at",
+    keep: dict[str, Any] = {k: data[k] for k in ("schema", "source", "record_id", "version", "kind", "occurred_at", "recorded_at",
                                  "ended_at") if k in data}
     details = as_dict(data.get("details"))
     wanted = {path[0] for _code, path in SUMMARY_FIELDS.get(str(data.get("kind")), ())} | {"children_seen"}
@@ -262,7 +297,17 @@ def _filter(entries: list[Entry], f: ChronologyFilters) -> list[Entry]:
     return out
 
 
-def _role_counts(mentions: list[Mention]) -> dict[str, int]:
+@dataclass(frozen=True, slots=True)
+class _Timeline:
+    agency: str
+    record_id: str
+    kind: str
+    occurred_at: dt.datetime
+    ended_at: dt.datetime | None
+    data: dict[str, Any]
+
+
+def _role_counts(mentions: list[_Named]) -> dict[str, int]:
     counts: dict[str, int] = defaultdict(int)
     for m in mentions:
         counts[m.role] += 1

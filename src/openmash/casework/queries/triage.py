@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, QuerySet
 
 from openmash.casework.domain.triage import Clock, age_band, clock, postcode_district
-from openmash.casework.models import Allocation
+from openmash.casework.models import Allocation, ThresholdDecision
 from openmash.intake.models import Record
 from openmash.protocol.models import IncidentChild, Notification, TriageItem
 
@@ -66,13 +66,15 @@ class QueuePage:
     total: int
     summary: QueueSummary
     filters: QueueFilters
-    levels: list[tuple[str, int]] = field(default_factory=list)
 
 
 def open_items() -> QuerySet[TriageItem]:
-    """Every queued incident not yet decided (a decision is casework's, so it is checked here)."""
-    return TriageItem.objects.filter(status=TriageItem.Status.QUEUED, record__withdrawn=False,
-                                     record__threshold_decisions__isnull=True)
+    """Every queued incident not yet decided (a decision is casework's, so it is checked here).
+
+    NOT EXISTS rather than a left join: PostgreSQL then walks the queue index in order and stops at the page.
+    """
+    decided = ThresholdDecision.objects.filter(record_id=OuterRef("record_id"))
+    return TriageItem.objects.filter(~Exists(decided), status=TriageItem.Status.QUEUED, record__withdrawn=False)
 
 
 def _filtered(filters: QueueFilters, user_pk: int | None) -> QuerySet[TriageItem]:
@@ -130,8 +132,9 @@ def _page_items(items: QuerySet[TriageItem]) -> QuerySet[TriageItem]:
 def queue_summary(now: dt.datetime) -> QueueSummary:
     """Backlog size and the oldest unassessed incident: always on screen, whatever the filters."""
     items = open_items()
-    backlog = items.count()
-    oldest_at: dt.datetime | None = items.aggregate(oldest=Min("recorded_at"))["oldest"] if backlog else None
+    found = items.aggregate(backlog=Count("pk"), oldest=Min("recorded_at"))
+    backlog: int = found["backlog"]
+    oldest_at: dt.datetime | None = found["oldest"]
     if not backlog or oldest_at is None:
         return QueueSummary(backlog, None)
     oldest = list(_page_items(items.filter(recorded_at=oldest_at))[:1])
@@ -140,12 +143,11 @@ def queue_summary(now: dt.datetime) -> QueueSummary:
 
 def triage_queue(filters: QueueFilters, *, page: int, now: dt.datetime, user_pk: int | None = None,
                  per_page: int = PER_PAGE) -> QueuePage:
+    summary = queue_summary(now)
     items = _filtered(filters, user_pk)
-    total = items.count()
+    total = summary.backlog if filters == QueueFilters() else items.count()
     pages = max(1, -(-total // per_page))
     number = min(max(1, page), pages)
     start = (number - 1) * per_page
     chosen = list(_page_items(items)[start:start + per_page])
-    levels = list(open_items().values_list("level").annotate(n=Count("pk")).order_by("level"))
-    return QueuePage(_rows(chosen, now), number, pages, total, queue_summary(now), filters,
-                     [(lv, n) for lv, n in levels])
+    return QueuePage(_rows(chosen, now), number, pages, total, summary, filters)

@@ -109,7 +109,7 @@ def chronology_rows(entries: Iterable[Any]) -> str:
     incident_url = reverse("web:incident", args=["AGENCY", "RECORD"])
     rows = []
     for e in entries:
-        what = escape(label_for("kind", e.kind))
+        what: str = escape(label_for("kind", e.kind))
         if e.is_incident:
             href = incident_url.replace("AGENCY", quote(e.agency, safe="")).replace("RECORD", quote(e.record_id, safe=""))
             what = f'<a class="govuk-link" href="{escape(href)}">{what}</a>'
@@ -127,7 +127,7 @@ def chronology_rows(entries: Iterable[Any]) -> str:
         if e.text:
             summary += (f'<p class="govuk-body-s govuk-!-margin-bottom-0 openmash-pre">{escape(e.author)}: '
                         f'{escape(e.text)}</p>')
-        when = escape(_day(e.occurred_at))
+        when: str = escape(_day(e.occurred_at))
         if e.ended_at:
             when += f'<br><span class="govuk-body-s">{until} {escape(_day(e.ended_at))}</span>'
         marked = " openmash-row--significant" if e.significance == 3 else ""
