@@ -89,7 +89,7 @@ def seed(persons: int, queued: int, events: int) -> dict[str, str]:
             record.current = version
         Record.objects.bulk_update(records, ["current"])
         mentions, links, out = [], [], []
-        for (data, people), record, version in zip(specs, records, versions, strict=True):
+        for (data, _people), record, version in zip(specs, records, versions, strict=True):
             made = [Mention(record=record, ref=p["ref"], role=p["role"], data=p, version=version)  # type: ignore[misc]
                     for p in data["people"]]  # type: ignore[attr-defined]
             mentions += made

@@ -1,0 +1,97 @@
+"""Load test of the casework pages: 200 simulated users (locust) against gunicorn on loopback, PostgreSQL.
+
+    .venv/bin/python bench/casework_load.py --database postgres://…/db [--users 200] [--seconds 120]
+                                            [--workers 4] [--locust /path/to/locust] [--no-docs]
+
+The database is one seeded by ``bench/casework_pages.py --keep`` (1,000,000 persons, 5,000 queued incidents, a
+300-event chronology). Half the users are triage officers (queue, pages, filters), half social workers (the
+child's page), each waiting 5–15 s between pages. Locust is not a project dependency: give its path with
+--locust (or put it on PATH). The section "Casework pages under load" of docs/benchmarks.md is rewritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs" / "benchmarks.md"
+PORT = 8765
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=120)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--locust", default=shutil.which("locust") or "locust")
+    parser.add_argument("--no-docs", action="store_true")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="openmash-load-"))
+    env = {**os.environ, "OPENMASH_DATABASE_URL": args.database, "OPENMASH_DEMO": "1", "OPENMASH_VAR_DIR": str(folder),
+           "OPENMASH_ALLOWED_HOSTS": "127.0.0.1,localhost", "OPENMASH_LOCKOUT_FAILURES": "100000",
+           # The seeded demo passwords use the test hasher; sign-in is not what is measured here.
+           "OPENMASH_TESTING": "1"}
+    server = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "openmash.config.wsgi", "--bind", f"127.0.0.1:{PORT}",
+         "--workers", str(args.workers), "--access-logfile", "-", "--log-level", "warning"],
+        env=env, stdout=(folder / "access.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        for _ in range(60):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=2)  # noqa: S310 - loopback
+                break
+            except OSError:
+                time.sleep(1)
+        csv_prefix = folder / "locust"
+        subprocess.run([args.locust, "-f", str(Path(__file__).with_name("locustfile_casework.py")), "--headless",
+                        "-u", str(args.users), "-r", str(max(1, args.users // 20)), "-t", f"{args.seconds}s",
+                        "--host", f"http://127.0.0.1:{PORT}", "--csv", str(csv_prefix), "--only-summary"],
+                       check=False, env={**os.environ})
+        rows = list(csv.DictReader((folder / "locust_stats.csv").open()))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    for row in rows:
+        print(f"{row['Name']:32} n={row['Request Count']:>6} fail={row['Failure Count']:>4} "
+              f"p50={row['50%']:>5} p95={row['95%']:>5} rps={float(row['Requests/s']):.1f}")
+    pages = [r for r in rows if r["Name"] not in {"Aggregated", "sign-in"}]
+    failures = sum(int(r["Failure Count"]) for r in rows)
+    ok = failures == 0 and all(float(r["95%"]) < 300 for r in pages)
+    if not args.no_docs:
+        write_docs(rows, args)
+    return 0 if ok else 1
+
+
+def write_docs(rows: list[dict[str, str]], args: argparse.Namespace) -> None:
+    lines = ["## Casework pages under load", "",
+             f"`bench/casework_load.py` ({dt.date.today().isoformat()}): locust, {args.users} users for "
+             f"{args.seconds} s (half triage officers, half social workers, 5–15 s between pages) against gunicorn "
+             f"({args.workers} workers) on loopback, PostgreSQL seeded by `bench/casework_pages.py`. "
+             "Sign-in (once per user, at ramp-up) is listed but not part of the target. "
+             "Target: p95 < 300 ms per page, 0 errors.", "",
+             "| page | requests | failures | p50 ms | p95 ms | req/s |", "|---|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        lines.append(f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | {row['50%']} | "
+                     f"{row['95%']} | {float(row['Requests/s']):.1f} |")
+    section = "\n".join(lines) + "\n"
+    text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
+    pattern = re.compile(r"## Casework pages under load\n.*?(?=\n## |\Z)", re.S)
+    text = pattern.sub(section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    DOCS.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
