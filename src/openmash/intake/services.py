@@ -150,18 +150,15 @@ class IngestReport:
 def read_feed(path: Path) -> list[bytes]:
     """Every physical line of a feed (gzip by its magic bytes, whatever its name), without line breaks."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as probe:
+            compressed = probe.read(2) == b"\x1f\x8b"
+        # Streamed line by line: a large backfill is never held twice (whole and split) in memory.
+        with (gzip.open(path, "rb") if compressed else path.open("rb")) as feed:
+            return [line.removesuffix(b"\n").removesuffix(b"\r") for line in feed]
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise FeedError(f"cannot read {path}: it starts like gzip but does not decompress ({exc})") from exc
     except OSError as exc:
         raise FeedError(f"cannot open {path}: {exc.strerror or exc}") from exc
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise FeedError(f"cannot read {path}: it starts like gzip but does not decompress ({exc})") from exc
-    lines = data.split(b"\n")
-    if lines[-1] == b"":
-        lines.pop()  # the final line break ends the last line; it does not start another
-    return [line[:-1] if line.endswith(b"\r") else line for line in lines]
 
 
 _RECORDED_AT = re.compile(rb'"recorded_at"\s*:\s*"([^"\\]{1,64})"')
