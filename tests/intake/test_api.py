@@ -73,3 +73,22 @@ def test_the_openapi_schema_publishes_the_endpoint():
     assert response.status_code == 200
     body = response.content.decode()
     assert "/api/v1/records" in body and "submit_records" in body and "bearer" in body.lower()
+
+
+def test_tokens_are_issued_listed_and_revoked_from_the_command_line():
+    import io
+
+    from django.core.management import call_command
+
+    Agency.objects.get_or_create(code="csc", defaults={"name": "Children's social care"})
+    out = io.StringIO()
+    call_command("agency_token", "issue", "csc", "mosaic", stdout=out)
+    key = out.getvalue().rsplit(" ", 1)[1].strip()
+    response = post([record("A", agency="csc", kind="csc_contact")], key)
+    assert response.json()["results"][0]["status"] == 201
+    token = AgencySystemToken.objects.get(name="mosaic")
+    call_command("agency_token", "revoke", str(token.pk), stdout=io.StringIO())
+    assert post([record("B", agency="csc", kind="csc_contact")], key).status_code == 401
+    listing = io.StringIO()
+    call_command("agency_token", "list", stdout=listing)
+    assert "csc" in listing.getvalue() and "revoked" in listing.getvalue() and key not in listing.getvalue()
