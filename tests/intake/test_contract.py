@@ -148,6 +148,7 @@ def test_duplicate_refs_are_quarantined():
     (b"[1, 2]", "not a JSON object: the line holds an array"),
     (b'{"version": NaN}', "not JSON: NaN is not a JSON value"),
     (b"{'a': 1}", "not JSON: Expecting property name"),
+    (b'{"details": {"x": 1e400}}', "not JSON: the number 1e400 is too large to store"),
 ])
 def test_lines_that_are_not_json_objects(raw, start):
     result = check_line(raw)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -96,7 +97,7 @@ def check_line(raw: bytes, *, first_line: bool = False) -> LineCheck:
         problems.append("a byte order mark is allowed only before the first line of a file")
         text = text.lstrip("\ufeff")
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant, parse_float=_finite_float)
     except (ValueError, RecursionError) as exc:
         return LineCheck(problems=(*problems, _json_problem(text, exc)))
     return _check_value(value, problems, text_escapes="\\u" in text)
@@ -118,6 +119,13 @@ def content_hash(data: Mapping[str, Any]) -> str:
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):  # 1e400: valid JSON, but no database column holds it
+        raise ValueError(f"the number {text[:40]} is too large to store")
+    return number
 
 
 def _json_problem(text: str, exc: ValueError | RecursionError) -> str:
