@@ -74,6 +74,9 @@ def history() -> list[dict[str, Any]]:
                          "date_of_birth": "1990-12-04", "sex": "female",
                          "address": {"lines": ["2 Oak Road"], "town": "Northton", "postcode": "NT4 7QQ"}}],
                        details={"reason": "Fall"}))
+    out.append(_record("probation", "SUP-1", "probation_supervision", "2024-01-10T09:00:00+00:00",
+                       "2024-01-10T10:00:00+00:00", [mark("subject")],
+                       details={"order_type": "Community Order", "offender_manager": {"name": "P. Officer"}}))
     out.append(_record("midwifery", "BIRTH-1", "birth", "2023-02-01T09:00:00+00:00", "2023-02-02T10:00:00+00:00",
                        [lily("subject"), anna("parent")], details={"discharge_date": "2023-02-03"}))
     return out
@@ -91,6 +94,30 @@ def live() -> list[dict[str, Any]]:
         narrative="Officers attended 14 Mill Lane after a call from a neighbour.")]
 
 
+def other_families() -> list[dict[str, Any]]:
+    """Two more live incidents, so the queue has an order to keep: a medium-risk one with a baby (recorded
+    last) and a standard-risk one with a teenager (recorded first)."""
+    jones = {"lines": ["8 Quay Street"], "town": "Northton", "postcode": "NT2 5CD"}
+    brown = {"lines": ["21 Hill Road"], "town": "Easton", "postcode": "ET1 1EF"}
+
+    def adult(ref: str, role: str, given: str, family: str, address: dict[str, Any]) -> dict[str, Any]:
+        return {"ref": ref, "role": role, "given_names": given, "family_name": family, "date_of_birth": "1992-02-02",
+                "address": address}
+
+    return [
+        _record("police", "NCH-LIVE-2", "da_incident", "2025-03-04T01:00:00+00:00", "2025-03-04T03:00:00+00:00",
+                [adult("p1", "victim", "Rhian", "Jones", jones), adult("p2", "perpetrator", "Owen", "Jones", jones),
+                 {"ref": "c1", "role": "child_present", "given_names": "Ffion", "family_name": "Jones",
+                  "date_of_birth": "2024-01-15", "address": jones}],
+                address=jones, details={"dash": dash(6), "officer_risk": "medium"}),
+        _record("police", "NCH-LIVE-3", "da_incident", "2025-03-02T10:00:00+00:00", "2025-03-02T11:00:00+00:00",
+                [adult("p1", "victim", "Kate", "Brown", brown), adult("p2", "perpetrator", "Liam", "Brown", brown),
+                 {"ref": "c1", "role": "child_in_household", "given_names": "Tom", "family_name": "Brown",
+                  "date_of_birth": "2010-09-09", "address": brown}],
+                address=brown, details={"dash": dash(2), "officer_risk": "standard"}),
+    ]
+
+
 def write(folder: Path, name: str, records: list[dict[str, Any]]) -> Path:
     path = folder / name
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
@@ -101,7 +128,7 @@ def ingest(folder: Path, *, extra_history: list[Path] = (), extra_live: list[Pat
     """Backfill the history (the family's and any extra feeds), then process the live feeds."""
     folder.mkdir(parents=True, exist_ok=True)
     for args in (["--backfill", *map(str, extra_history), str(write(folder, "family-history.jsonl", history()))],
-                 [*map(str, extra_live), str(write(folder, "family-live.jsonl", live()))]):
+                 [*map(str, extra_live), str(write(folder, "family-live.jsonl", live() + other_families()))]):
         try:
             call_command("ingest", *args, verbosity=0)
         except SystemExit as exit_:  # exit 1 when a generated feed holds deliberately bad lines

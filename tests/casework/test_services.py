@@ -31,13 +31,21 @@ def user(name):
     return User.objects.get(username=name)
 
 
-def test_the_live_incident_is_queued_for_the_front_door(family):
+def test_the_queue_is_in_protocol_order_high_medium_standard(family):
     page = triage_queue(QueueFilters(), page=1, now=DECIDED)
-    assert [r.record_id for r in page.rows] == [scenario.LIVE_INCIDENT]
+    assert [r.record_id for r in page.rows] == [scenario.LIVE_INCIDENT, "NCH-LIVE-2", "NCH-LIVE-3"]
     row = page.rows[0]
     assert (row.level, row.youngest_age, row.children, row.area) == ("high", 2, 2, "NT1")
     assert row.clock is not None and row.clock.state == "overdue"  # immediate: an hour after recording
-    assert queue_summary(DECIDED).backlog == 1
+    summary = queue_summary(DECIDED)
+    assert summary.backlog == 3 and summary.oldest.record_id == "NCH-LIVE-3"
+
+
+def test_the_queue_pages_and_filters(family):
+    assert [r.record_id for r in triage_queue(QueueFilters(), page=2, now=DECIDED, per_page=2).rows] == ["NCH-LIVE-3"]
+    assert [r.record_id for r in triage_queue(QueueFilters(age="12-17"), page=1, now=DECIDED).rows] == ["NCH-LIVE-3"]
+    assert [r.record_id for r in triage_queue(QueueFilters(area="nt2"), page=1, now=DECIDED).rows] == ["NCH-LIVE-2"]
+    assert triage_queue(QueueFilters(level="medium"), page=9, now=DECIDED).number == 1
 
 
 def test_a_decision_sends_feedback_to_the_referrer_due_next_working_day(family):
@@ -50,7 +58,7 @@ def test_a_decision_sends_feedback_to_the_referrer_due_next_working_day(family):
     assert feedback.content["decision"] == "referral" and feedback.content["rationale"] == RATIONALE
     assert {c["given_names"] for c in feedback.content["children"]} == {"Amy", "Lily"}
     assert {s["person_ref"] for s in feedback.subjects} == {"c1", "c2"}
-    assert triage_queue(QueueFilters(), page=1, now=DECIDED).total == 0
+    assert scenario.LIVE_INCIDENT not in [r.record_id for r in triage_queue(QueueFilters(), page=1, now=DECIDED).rows]
     assert AuditEvent.objects.filter(action="triage.decided").count() == 1
 
 
@@ -101,7 +109,7 @@ def test_someone_else_cannot_challenge_or_acknowledge_a_decision_sent_to_the_pol
 
 
 def test_a_health_visitor_acknowledges_and_adds_information_about_the_subjects(family):
-    notification = Notification.objects.get(recipient_agency="health_visiting")
+    notification = Notification.objects.get(recipient_agency="health_visiting", record__record_id=scenario.LIVE_INCIDENT)
     services.acknowledge_notification(notification=notification, user=user("health-visitor"), now=DECIDED)
     notification.refresh_from_db()
     assert notification.acknowledged_by == "health-visitor"

@@ -36,16 +36,24 @@ def test_the_chronology_filters_by_agency_kind_and_significance(family, as_user,
     assert "Showing 2 of 13" in html  # the plan and the high-risk incident
 
 
+def test_probation_reads_the_perpetrator_perpetrator_facing(family, as_user, person_ids):
+    html = as_user("probation").get(reverse("web:person", args=[person_ids["p2"]])).content.decode()
+    assert "Mark Smith" in html and "Do not disclose to the subject" in html
+    assert "In their own words" not in html and "Daddy was shouting" not in html
+    assert "Probation supervision" in html
+
+
 def test_a_merged_persons_old_id_redirects_and_a_stranger_gets_not_found(family, as_user, person_ids):
     assert as_user("probation").get(reverse("web:person", args=[person_ids["c1"]])).status_code == 404
+    assert as_user("analyst").get(reverse("web:person", args=[person_ids["c1"]])).status_code == 404
     assert as_user("social-worker").get(reverse("web:person", args=["P9999999"])).status_code == 404
 
 
 def test_the_health_visitor_inbox_acknowledge_and_respond(family, as_user, person_ids):
     client = as_user("health-visitor")
     inbox = client.get(reverse("web:inbox")).content.decode()
-    assert 'id="open-count">1<' in inbox and "A child under 5 was involved" in inbox
-    n = Notification.objects.get(recipient_agency="health_visiting")
+    assert 'id="open-count">2<' in inbox and "A child under 5 was involved" in inbox
+    n = Notification.objects.get(recipient_agency="health_visiting", record__record_id=scenario.LIVE_INCIDENT)
     page = client.get(reverse("web:notification", args=[n.notification_id])).content.decode()
     assert "Lily" in page and "Daddy was shouting" in page and "Acknowledge" in page
     client.post(reverse("web:notification-acknowledge", args=[n.notification_id]))
@@ -60,7 +68,7 @@ def test_the_health_visitor_inbox_acknowledge_and_respond(family, as_user, perso
 
 
 def test_a_notification_for_another_team_is_not_found(family, as_user):
-    n = Notification.objects.get(recipient_agency="health_visiting")
+    n = Notification.objects.get(recipient_agency="health_visiting", record__record_id=scenario.LIVE_INCIDENT)
     assert as_user("school-nurse").get(reverse("web:notification", args=[n.notification_id])).status_code == 404
 
 
