@@ -176,8 +176,8 @@ Machine: {machine()}.
 {rows}
 
 *records/s* is wall-clock. *Records per CPU-second* divides by the CPU time of the ingest process plus,
-for PostgreSQL, its server backend: ingest and server take turns, so this is the rate on an otherwise idle
-machine. *Load average* is the machine's 1-minute load at the end of the run: the benchmark machine is
+for PostgreSQL, its server backend: ingest and server take turns, so this approximates the rate on an
+otherwise idle machine (disk waits for the commits' fsyncs aside). *Load average* is the machine's 1-minute load at the end of the run: the benchmark machine is
 shared, and other work on its 2 cores slows the wall-clock figure.
 
 Peak memory is the benchmark process's maximum resident set (Django, the migrated schema and the
