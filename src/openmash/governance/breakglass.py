@@ -110,9 +110,10 @@ def grant(user: Any, person_id: str, *, reason_code: str, reason_text: str, sour
 
 
 def may_review(user: Any) -> bool:
+    """The partnership's IG leads: the auditor/inspector role, or users named in ``OPENMASH_IG_LEADS``."""
     viewer = access.viewer_for(user)
-    return viewer.active and Role.AUDITOR in viewer.roles or (
-        viewer.active and user.username in (getattr(settings, "OPENMASH_IG_LEADS", []) or []))
+    named = getattr(settings, "OPENMASH_IG_LEADS", []) or []
+    return viewer.active and (Role.AUDITOR in viewer.roles or viewer.username in named)
 
 
 def review_queue() -> list[BreakGlassGrant]:
