@@ -175,3 +175,23 @@ def test_quarantine_list_show_and_export(tmp_path):
     assert [r["line"] for r in rows] == [1, 2] and rows[1]["raw_base64"] == "/3t9"
     with pytest.raises(CommandError, match="no quarantined line"):
         call_command("quarantine", "show", "999999", stdout=io.StringIO())
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_log_gets_tenths():
+    from openmash.intake.management.commands.ingest import _progress_for
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    screen = Terminal()
+    with _progress_for(screen) as progress:
+        for done in range(0, 101, 25):
+            progress(done, 100)
+    assert "ingesting" in screen.getvalue() and "100/100" in screen.getvalue()
+    log = io.StringIO()
+    with _progress_for(log) as progress:
+        for done in range(1, 101):
+            progress(done, 100)
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 10 and lines[-1] == "processed 100 of 100 lines"
