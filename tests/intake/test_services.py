@@ -248,3 +248,15 @@ def test_progress_is_reported_per_chunk(tmp_path):
     ingest_files([feed], backfill=True, progress=lambda done, total: calls.append((done, total)), chunk_size=2)
     assert calls == [(2, 5), (4, 5), (5, 5)]
 
+
+
+def test_an_unavailable_database_stops_the_command_instead_of_holding_records(tmp_path, monkeypatch):
+    from django.db import OperationalError
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "_store", locked)
+    with pytest.raises(OperationalError):
+        ingest_files([write_feed(tmp_path / "a.jsonl", [record("A"), record("B")])], backfill=True)
+    assert not Quarantine.objects.exists()

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -248,6 +248,8 @@ def _commit_chunk(checked: list[tuple[Entry, LineCheck]], *, stages: list[Stage]
     try:
         with transaction.atomic():
             return _apply(checked, stages=stages, actor=actor)
+    except (OperationalError, InterfaceError):
+        raise  # the database itself is unavailable (gone, locked too long): stop; a re-run resumes
     except Exception:
         if len(checked) == 1:
             return [_apply_or_hold(checked[0], stages=stages, actor=actor)]
@@ -262,6 +264,8 @@ def _apply_or_hold(pair: tuple[Entry, LineCheck], *, stages: list[Stage], actor:
     try:
         with transaction.atomic():
             return _apply([pair], stages=stages, actor=actor)[0]
+    except (OperationalError, InterfaceError):
+        raise
     except Exception as exc:
         # A valid record that OpenMASH itself failed on (a bug, a stage error) is held in quarantine with the
         # reason, rather than blocking the rest of the feed; it can be re-submitted once fixed.
