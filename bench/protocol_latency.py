@@ -238,15 +238,34 @@ def child(backend: str, persons: int, incidents: int) -> dict[str, Any]:
         import cProfile
 
         profile = cProfile.Profile()
-    for n in range(incidents):
-        item = live_incident(rnd.randrange(households), n)
+    from collections import Counter
+    from contextlib import ExitStack
+
+    from django.db import connection
+
+    sql_time: Counter[str] = Counter()
+
+    def timed_sql(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         start = time.perf_counter()
-        if profile is not None:
-            profile.enable()
-        intake.ingest_items([item], source="bench", actor=actor, live=True)
-        if profile is not None:
-            profile.disable()
-        totals.append(time.perf_counter() - start)
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            sql_time[re.sub(r"\(%s(, %s)*\)", "(...)", sql)[:300]] += time.perf_counter() - start
+
+    with ExitStack() as stack:
+        if os.environ.get("BENCH_SQL"):
+            stack.enter_context(connection.execute_wrapper(timed_sql))
+        for n in range(incidents):
+            item = live_incident(rnd.randrange(households), n)
+            start = time.perf_counter()
+            if profile is not None:
+                profile.enable()
+            intake.ingest_items([item], source="bench", actor=actor, live=True)
+            if profile is not None:
+                profile.disable()
+            totals.append(time.perf_counter() - start)
+    for sql, spent in sql_time.most_common(20):
+        print(f"{spent:8.3f}s  {sql}", file=sys.stderr)
     if profile is not None:
         profile.dump_stats(os.environ["BENCH_PROFILE"])
     return {
@@ -277,10 +296,14 @@ def run_one(backend: str, persons: int, incidents: int) -> dict[str, Any]:
             out = subprocess.run([sys.executable, __file__, "--child", backend, str(persons), str(incidents)],
                                  env=env, capture_output=True, text=True, check=False)
         finally:
-            if dropper:
+            if dropper and not os.environ.get("BENCH_KEEP"):
                 subprocess.run(dropper, check=False)
+            elif dropper:
+                print(f"kept {env['OPENMASH_DATABASE_URL']}", file=sys.stderr)
     if out.returncode != 0:
         raise SystemExit(f"{backend} {persons}: failed\n{out.stdout}\n{out.stderr[-4000:]}")
+    if os.environ.get("BENCH_SQL"):
+        print(out.stderr[-20000:], file=sys.stderr)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 

@@ -109,6 +109,7 @@ class DatabaseHistory:
         self._record_pks: dict[RecordKey, int] = {}
         # Per processed version: the confidential index does not change while one version is assessed.
         self._all_confidential: dict[str, list[Any]] | None = None
+        self._with_kind: dict[tuple[str, ...], set[str]] = {}
 
     # --- HistoryProvider ------------------------------------------------------------------------
 
@@ -256,10 +257,19 @@ class DatabaseHistory:
 
     def persons_with_kind(self, kinds: Collection[str], person_ids: Collection[str] | None,
                           cursor: Cursor) -> Collection[str]:
-        query = MentionLink.objects.filter(mention__record__kind__in=list(kinds), mention__record__withdrawn=False)
         if person_ids is not None:
-            query = query.filter(person__person_id__in=[p for p in person_ids if not p.startswith("U")])
-        return set(query.values_list("person__person_id", flat=True).distinct())
+            query = MentionLink.objects.filter(
+                person__person_id__in=[p for p in person_ids if not p.startswith("U")],
+                mention__record__kind__in=list(kinds), mention__record__withdrawn=False)
+            return set(query.values_list("person__person_id", flat=True).distinct())
+        key = tuple(sorted(kinds))
+        if key not in self._with_kind:
+            # Everyone ever named on such records (supervisions are few): from the record-kind index outward,
+            # so the read grows with those records, not with everyone stored.
+            records = RecordRow.objects.filter(kind__in=key, withdrawn=False).values("pk")
+            self._with_kind[key] = set(MentionLink.objects.filter(mention__record_id__in=records)
+                                       .values_list("person__person_id", flat=True).distinct())
+        return self._with_kind[key]
 
     def household_keys_of(self, person_ids: Collection[str], cursor: Cursor) -> Mapping[str, Collection[str]]:
         out: dict[str, set[str]] = {p: set() for p in person_ids}
