@@ -95,7 +95,9 @@ def process_version(version: RecordVersion, *, live: bool) -> Outcome:
     subject, mention_pks = linked_version(version)
     newly_confidential = _index_addresses(version, subject, mention_pks)
     events: list[Event] = []
-    _follow_relinks(version, events)
+    if live:
+        # Backfill sends nothing, so a relink there waits for the next live version (events are kept).
+        _follow_relinks(version, events)
     outcome = _assess(version, subject, policy, live=live)
     _apply_changes(version, outcome, events)
     for alert in outcome.alerts:
