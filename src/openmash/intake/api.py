@@ -8,6 +8,7 @@ from typing import Any
 
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_array_type, build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -113,7 +114,7 @@ class RecordsView(APIView):  # type: ignore[misc]
         description="Each item is one record as a feed line would hold it. Items are processed live, in "
                     "ascending recorded_at, idempotently by (agency, record_id, version). The response lists "
                     "one result per item, in request order.",
-        request={"application/json": OpenApiTypes.OBJECT},
+        request={"application/json": build_array_type(build_basic_type(OpenApiTypes.OBJECT) or {})},
         responses={200: ResponseSerializer},
     )
     def post(self, request: Request) -> Response:
