@@ -184,8 +184,8 @@ Peak memory is the benchmark process's maximum resident set (Django, the migrate
 feed's lines, which are all read before processing as contract §8 requires).
 Atomicity: each chunk of 500 records commits whole or not at all; every record is idempotent by
 `(agency, record_id, version)`, so a crash mid-chunk followed by a re-run ends in the same state as one
-clean run (`tests/intake/test_ingest_command.py` kills the process mid-file to check it). Live mode
-commits each record on its own.
+clean run (`tests/intake/test_ingest_command.py` kills the process mid-file to check it). Live mode, and
+any ingest with pipeline stages configured, commits each record on its own with its stages.
 """
     text = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"
     pattern = re.compile(r"^## Intake\n.*?(?=^## |\Z)", re.S | re.M)

@@ -4,16 +4,17 @@ One command (or one API request) is one batch (§8): every line is read first, t
 lines are processed in ascending ``recorded_at`` (ties: file order, then line order).
 Each line ends as exactly one of new / updated / duplicate / stale / quarantined.
 
-Atomicity. Records are committed in chunks: one record per transaction in live mode,
-up to ``BACKFILL_CHUNK`` records per transaction in a backfill. A chunk commits whole or
-not at all, and every record is idempotent by ``(agency, record_id, version)``, so a crash
-at any moment followed by a re-run ends in the same state as one clean run. Nothing of a
-quarantined line is stored outside ``Quarantine``, and a record is never half-applied.
+Atomicity. Each record is committed in its own transaction, with its pipeline stages; a
+storage-only backfill (no stages configured) commits up to ``BACKFILL_CHUNK`` records per
+transaction, written in bulk. A chunk commits whole or not at all, and every record is
+idempotent by ``(agency, record_id, version)``, so a crash at any moment followed by a re-run
+ends in the same state as one clean run. Nothing of a quarantined line is stored outside
+``Quarantine``, and a record is never half-applied.
 
 Pipeline. Each stored version is passed, inside its transaction and in processing order,
 to every dotted path in ``settings.OPENMASH_PIPELINE_STAGES`` as ``stage(version, live=...)``.
-When stages are configured, records are written one at a time (still chunked for commits),
-so a stage never sees a record that is processed after the one it is handling.
+When stages are configured, records are written one at a time (even in a chunk a caller asks
+for), so a stage never sees a record that is processed after the one it is handling.
 """
 
 from __future__ import annotations
@@ -202,8 +203,11 @@ def ingest_files(
 ) -> IngestReport:
     """``openmash ingest``: read every file, then process every line in ``recorded_at`` order."""
     entries = read_entries(paths, live=not backfill)
-    return process_entries(entries, live=not backfill, progress=progress, actor=actor,
-                           chunk_size=chunk_size or (BACKFILL_CHUNK if backfill else 1))
+    if chunk_size is None:
+        # With pipeline stages every record is its own transaction (linking dominates the cost, and audit and
+        # page reads never wait on a long chunk); storage alone is committed in chunks.
+        chunk_size = BACKFILL_CHUNK if backfill and not pipeline_stages() else 1
+    return process_entries(entries, live=not backfill, progress=progress, actor=actor, chunk_size=chunk_size)
 
 
 def ingest_items(items: Sequence[Any], *, source: str, actor: Actor, live: bool = True) -> IngestReport:
