@@ -55,6 +55,14 @@ def test_it_refuses_without_a_valid_token(police_key):
     assert not Record.objects.exists()
 
 
+def test_an_unreadable_item_is_quarantined_for_the_sending_agency(police_key):
+    from openmash.intake.models import DataQualityTask
+
+    results = post(["not a record"], police_key).json()["results"]
+    assert results[0]["status"] == 422 and results[0]["agency"] is None
+    assert Quarantine.objects.get().agency == "police" and DataQualityTask.objects.get().agency == "police"
+
+
 def test_the_body_must_be_an_array(police_key):
     assert post(record("A"), police_key).status_code == 400
 

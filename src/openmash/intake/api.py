@@ -136,7 +136,8 @@ class RecordsView(APIView):  # type: ignore[misc]
                 allowed.append((index, item))
         token = caller.token
         actor = Actor(name=f"system:{own}:{token.name}", role="system", source_ip=request.META.get("REMOTE_ADDR", ""))
-        report = ingest_items([item for _, item in allowed], source=f"api:{own}:{token.name}", actor=actor)
+        report = ingest_items([item for _, item in allowed], source=f"api:{own}:{token.name}", actor=actor,
+                              sender=own)
         for row in report.results:
             index = allowed[row.line - 1][0]
             results[index] = _result(index, row)

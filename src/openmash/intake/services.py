@@ -80,6 +80,8 @@ class Entry:
     first_line: bool
     received_at: dt.datetime
     live: bool
+    #: The agency known to have sent it (an API token's), for a quarantined item whose own agency is unreadable.
+    sender: str | None = None
 
     def sort_key(self) -> tuple[int, dt.datetime, int, int]:
         recorded_at = _recorded_at(self.raw)
@@ -210,11 +212,13 @@ def ingest_files(
     return process_entries(entries, live=not backfill, progress=progress, actor=actor, chunk_size=chunk_size)
 
 
-def ingest_items(items: Sequence[Any], *, source: str, actor: Actor, live: bool = True) -> IngestReport:
+def ingest_items(
+    items: Sequence[Any], *, source: str, actor: Actor, live: bool = True, sender: str | None = None
+) -> IngestReport:
     """The HTTP API: a JSON array of records, one batch; results carry the item index as ``line`` (1-based)."""
     now = timezone.now()
     entries = [
-        Entry(source, 0, index, _item_bytes(item), False, now, live) for index, item in enumerate(items, 1)
+        Entry(source, 0, index, _item_bytes(item), False, now, live, sender) for index, item in enumerate(items, 1)
     ]
     return process_entries(entries, live=live, actor=actor, chunk_size=1)
 
@@ -468,7 +472,8 @@ def _quarantine(pairs: list[tuple[Entry, LineCheck]], events: list[Event], actor
         digest = hashlib.sha256(entry.raw).hexdigest()
         key = (entry.source[:500], entry.line, digest)
         rows[key] = (Quarantine(
-            source_file=key[0], line=entry.line, agency=check.agency, record_id=check.record_id, kind=check.kind,
+            source_file=key[0], line=entry.line, agency=check.agency or entry.sender, record_id=check.record_id,
+            kind=check.kind,
             problems=list(check.problems), raw=entry.raw, raw_sha256=digest, received_at=entry.received_at,
             live=entry.live), check)
     seen = set(Quarantine.objects.filter(raw_sha256__in=[k[2] for k in rows])
