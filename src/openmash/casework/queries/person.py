@@ -8,6 +8,7 @@ through the protocol's redaction (confidential addresses, perpetrator-facing rul
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -171,13 +172,21 @@ def _mentions(person_id: str) -> list[_Named]:
 
 
 #: The person's own details the page header uses; the disclosure filter decides which of them this viewer sees.
-_IDENTITY_KEYS = ("ref", "role", "given_names", "family_name", "other_names", "date_of_birth", "estimated_age", "sex",
+_IDENTITY_KEYS = ("given_names", "family_name", "other_names", "date_of_birth", "estimated_age", "sex",
                   "language", "interpreter_needed")
 
 
 def _identity(decision: Decision, mentions: list[_Named]) -> list[dict[str, Any]]:
-    return [present_person(decision, {k: m.person[k] for k in _IDENTITY_KEYS if k in m.person},
-                           source_agency=m.agency) for m in mentions]
+    """Each mention's identity details as this viewer may see them (the same details repeat: filter each once)."""
+    seen: dict[str, dict[str, Any]] = {}
+    out = []
+    for m in mentions:
+        own = {k: m.person[k] for k in _IDENTITY_KEYS if k in m.person}
+        key = m.agency + json.dumps(own, sort_keys=True, default=str)
+        if key not in seen:
+            seen[key] = present_person(decision, own, source_agency=m.agency)
+        out.append(seen[key])
+    return out
 
 
 def _levels(record_pks: Iterable[int]) -> dict[int, str]:
