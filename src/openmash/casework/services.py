@@ -165,14 +165,6 @@ def assign_incident(*, record: Record, assignee: User, user: User, now: dt.datet
     return _allocate(record, assignee, actor_of(user, source_ip), now, "triage.assigned")
 
 
-@transaction.atomic
-def release_incident(*, record: Record, user: User, source_ip: str = "") -> None:
-    deleted, _ = Allocation.objects.filter(record=record).delete()
-    if deleted:
-        record_event(actor=actor_of(user, source_ip), action="triage.released", object_type="record",
-                     object_id=f"{record.agency}/{record.record_id}", purpose="triage")
-
-
 # --- the inbox ---------------------------------------------------------------------------------------
 
 

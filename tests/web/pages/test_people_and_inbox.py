@@ -124,3 +124,17 @@ def test_the_printable_guidance_in_english_and_polish(family, as_user, name, eng
     client = as_user("police")
     assert english in client.get(reverse(name)).content.decode()
     assert polish in client.get(reverse(name), HTTP_ACCEPT_LANGUAGE="pl").content.decode()
+
+
+def test_a_manager_sees_escalations_and_what_is_overdue_in_their_teams(family, as_user):
+    from openmash.protocol.services import escalate_unacknowledged
+
+    escalate_unacknowledged(DECIDED)  # everything due by then and not acknowledged goes to the managers
+    html = as_user("manager").get(reverse("web:inbox")).content.decode()
+    assert "Escalated to you" in html and "Not acknowledged by its deadline" in html
+    assert "Overdue in the teams you manage" in html
+    escalation = Notification.objects.get(family="escalation", recipient_agency="csc",
+                                          record__record_id=scenario.LIVE_INCIDENT)
+    page = as_user("manager").get(reverse("web:notification", args=[escalation.notification_id])).content.decode()
+    assert "This was not acknowledged by its deadline" in page
+    assert as_user("triage").get(reverse("web:notification", args=[escalation.notification_id])).status_code == 404
