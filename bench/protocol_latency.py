@@ -170,6 +170,8 @@ def load(persons: int, seed: int) -> int:
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), [Person]):
             cursor.execute(statement)
+        # A bulk load leaves the planner's statistics empty; a running hub has them (autovacuum, ANALYZE).
+        cursor.execute("ANALYZE")
     return households
 
 
