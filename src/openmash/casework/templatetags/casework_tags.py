@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
@@ -45,6 +46,18 @@ def get(mapping: Any, key: Any) -> Any:
         return mapping.get(key)
     except AttributeError:
         return None
+
+
+@register.filter
+def when(value: Any) -> str:
+    """An RFC 3339 time from a notification's content, in local time and words ("3 March 2025, 20:15")."""
+    try:
+        moment = dt.datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:
+        return str(value)
+    return date_format(localtime(moment), "j F Y, H:i")
 
 
 def _span(minutes: int) -> str:

@@ -17,8 +17,17 @@ from openmash.casework.access import access_notification
 from openmash.casework.domain.decisions import CHALLENGE, DECISION_FEEDBACK
 from openmash.casework.queries.inbox import notification_view, team_inbox
 from openmash.platform.audit import record_event
+from openmash.protocol.models import Notification
 from openmash.web.pages.common import client_ip, now, page_int, user_of
 from openmash.web.pages.forms import ChallengeForm, ResponseForm, problem_message
+
+
+def _subject_links(n: Notification, allowed: dict[str, Any]) -> list[tuple[str, str]]:
+    """(person_id, name) for each subject the user may open; the name as the notification's content gives it."""
+    names = {p.get("person_id"): " ".join(str(p[k]) for k in ("given_names", "family_name") if p.get(k))
+             for p in n.content.get("people") or () if isinstance(p, dict)}
+    return [(s["person_id"], names.get(s["person_id"]) or s["person_id"]) for s in n.subjects
+            if s.get("person_id") in allowed]
 
 
 @login_required
@@ -43,8 +52,7 @@ def _context(request: HttpRequest, notification_id: str, **extra: Any) -> dict[s
         "may_respond": access.is_recipient and n.withdrawn_at is None and not is_feedback
         and CHALLENGE not in n.reasons,
         "may_challenge": is_feedback and access.is_recipient and view.challenge is None,
-        "response_form": ResponseForm(), "subjects": [s for s in n.subjects if s.get("person_id") in
-                                                     access.people.decisions],
+        "response_form": ResponseForm(), "subjects": _subject_links(n, access.people.decisions),
         **extra,
     }
 
