@@ -91,7 +91,14 @@ def child_version(a: IncidentAssessment, person_id: str) -> LinkedVersion:
 
 
 def _linked_history(a: IncidentAssessment) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The records linked to the people involved, and the summary the health level shows."""
+    """The records linked to the people involved, and the summary the health level shows (once per incident)."""
+    if "linked_history" not in a.shared:
+        a.shared["linked_history"] = _work_out_linked_history(a)
+    history, summary = a.shared["linked_history"]
+    return copy.deepcopy(history), copy.deepcopy(summary)
+
+
+def _work_out_linked_history(a: IncidentAssessment) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     ev = a.evaluation
     involved = a.involved
     ev.prefetch(involved)

@@ -147,7 +147,10 @@ def render(a: IncidentAssessment, plan: PlannedNotification, policy: Policy) -> 
     ev = a.evaluation
     record = a.subject.record
     content = build_content(a, plan, policy)
-    latest = [k.address for pid in a.involved if (k := ev.latest_known_address(pid)) is not None]
+    if "latest_addresses" not in a.shared:
+        a.shared["latest_addresses"] = [k.address for pid in a.involved if (k := ev.latest_known_address(pid))]
+        a.shared["hidden_since"] = _hidden_since(a)
+    latest: list[Address] = a.shared["latest_addresses"]
     audience = Audience(
         agency=plan.agency,
         content_level=plan.content_level,
@@ -158,7 +161,7 @@ def render(a: IncidentAssessment, plan: PlannedNotification, policy: Policy) -> 
         clients=plan.clients,
         ref_person=dict(a.subject.person_ids),
         protected=frozenset(a.victims + a.child_ids),
-        hidden=_hidden_since(a) if plan.barred else {},
+        hidden=a.shared["hidden_since"] if plan.barred else {},
         confidential=confidential_context(ev, list(_addresses_in(content)) + list(_addresses_in(a.subject.raw)),
                                           latest),
     )

@@ -108,6 +108,8 @@ class IncidentAssessment:
     escalation_evidence: dict[str, list[LinkedVersion]]
     #: People whose latest known address for the incident is confidential (§4.4 location hints).
     at_confidential_address: dict[str, KnownAddress] = field(default_factory=dict)
+    #: What every recipient's content shares (the linked history, the confidential context), worked out once.
+    shared: dict[str, Any] = field(default_factory=dict)
 
     @property
     def subject(self) -> LinkedVersion:
