@@ -133,3 +133,17 @@ def test_no_alerts_are_raised_in_backfill():
     v, p, k = c.person("v", "victim"), c.person("p", "perpetrator"), c.person("k", "child_present", dob="2018-01-01")
     c.backfill(*(c.incident(d, v, p, k) for d in ("2024-03-01", "2024-06-01", "2024-09-01")))
     assert c.alerts() == [] and c.notifications() == []
+
+
+def test_pnh_on_birth_raises_the_alert_when_a_former_perpetrator_is_named_as_a_parent():
+    from dataclasses import replace
+
+    from openmash.protocol.domain.policy import load_policy
+
+    for option, expected in ((False, 0), (True, 1)):
+        policy = load_policy()
+        c = County(replace(policy, options=replace(policy.options, pnh_on_birth=option)))
+        c.backfill(c.incident("2024-02-01", c.person("ex", "victim"), c.person("p", "perpetrator", address=OTHER)))
+        c.live(c.record("birth", "2025-01-05", c.person("b", "subject", dob="2025-01-05"),
+                        c.person("m", "parent"), c.person("p", "parent"), agency="midwifery"))
+        assert len(c.alerts("PERPETRATOR_NEW_HOUSEHOLD")) == expected

@@ -234,3 +234,38 @@ def test_recipient_teams_map_other_agencies_by_postcode_district():
     incident = c.incident("2025-01-10T10:00", v, p, c.person("k", "child_present", dob="2023-01-01", address=HOME))
     c.live(incident)
     assert ("health_visiting", "Boston HV") in c.reasons(incident)
+
+
+def test_school_same_day_before_marks_a_notification_made_before_that_time_on_a_working_day():
+    import datetime as dt
+    from dataclasses import replace
+
+    from openmash.protocol.domain.policy import load_policy
+
+    policy = load_policy()
+    c = County(replace(policy, options=replace(policy.options, school_same_day_before=dt.time(8, 30))))
+    v, p = family(c)
+    early = c.incident("2025-01-09T23:00", v, p, c.person("k", "child_present", dob="2014-02-02", school_urn="1"),
+                       recorded="2025-01-10T07:45")
+    late = c.incident("2025-01-10T09:00", v, p, c.person("k", "child_present", dob="2014-02-02", school_urn="1"),
+                      recorded="2025-01-10T09:15")
+    c.live(early, late)
+    assert c.notification(early, "school")["read_before_school_today"] is True
+    assert c.notification(late, "school")["read_before_school_today"] is False
+    assert c.notification(early, "school")["due_by"] == "2025-01-13T08:30:00+00:00"  # unchanged by the option
+    assert "read_before_school_today" not in c.notification(early, "csc")
+
+
+def test_pregnancy_grace_days_extend_a_booking_past_its_due_date():
+    from dataclasses import replace
+
+    from openmash.protocol.domain.policy import load_policy
+
+    for grace, expected in ((0, False), (14, True)):
+        c = County(replace(load_policy(), pregnancy_grace_days=grace))
+        v, p = family(c)
+        c.backfill(c.record("maternity_booking", "2024-06-01", c.person("v", "subject"), agency="midwifery",
+                            details={"due_date": "2025-01-01"}))
+        incident = c.incident("2025-01-10T10:00", v, p)
+        c.live(incident)
+        assert (("midwifery", None) in c.reasons(incident)) is expected
