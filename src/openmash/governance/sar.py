@@ -59,7 +59,10 @@ def build_pack(person_id: str) -> dict[str, Any]:
                                        record__current__isnull=False)
                 .select_related("record__current").order_by("version__occurred_at", "pk"))
     for mention in mentions:
-        view = subject_view(mention.record.current.data, mention.ref)
+        current = mention.record.current
+        if current is None:
+            continue
+        view = subject_view(current.data, mention.ref)
         items.append(_withheld(view, ids))
     notifications = [
         {"to": n.recipient_agency, "created_at": n.created_at.isoformat(), "reasons": list(n.reasons),

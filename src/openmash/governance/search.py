@@ -8,6 +8,7 @@ withheld.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,7 @@ def _candidates(query: SearchQuery) -> list[str]:
     from openmash.identity.models import BlockingKey, Residence
 
     keys = search_keys(query)
+    ids: Iterable[str | None]
     if keys:
         ids = (BlockingKey.objects.filter(key__in=sorted(keys)).values_list("person__person_id", flat=True)
                .distinct()[:CANDIDATE_LIMIT])

@@ -102,7 +102,7 @@ def break_glass_view(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def break_glass_granted_view(request: HttpRequest, pk: int) -> HttpResponse:
-    grant = BreakGlassGrant.objects.filter(pk=pk, username=request.user.username).first()  # type: ignore[union-attr]
+    grant = BreakGlassGrant.objects.filter(pk=pk, username=request.user.get_username()).first()
     if grant is None:
         raise Http404("Not found")
     live = grant.revoked_at is None and grant.expires_at > timezone.now()
@@ -147,7 +147,7 @@ def review_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def messages_view(request: HttpRequest) -> HttpResponse:
-    rows = list(GovernanceMessage.objects.filter(recipient=request.user).order_by("-created_at", "-pk")[:200])
+    rows = list(GovernanceMessage.objects.filter(recipient_id=request.user.pk).order_by("-created_at", "-pk")[:200])
     return render(request, "governance/messages.html", {"messages_": rows})
 
 
@@ -214,7 +214,7 @@ def sar_view(request: HttpRequest, pk: int) -> HttpResponse:
                            if str(refused) == "two_person_rule" else _("This pack has already been decided"))
         else:
             return redirect("governance:sar", pk=row.pk)
-    own = row.produced_by == request.user.username  # type: ignore[union-attr]
+    own = row.produced_by == request.user.get_username()
     return render(request, "governance/sar.html", {"row": row, "form": form, "own": own})
 
 
