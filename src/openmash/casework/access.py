@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from openmash.accounts.models import User
+from openmash.governance.relationships import viewer_teams
 from openmash.intake.models import Mention, Record
 from openmash.platform.access import NotFound, access_person
 from openmash.platform.domain.access_rules import Decision, Level, Role
@@ -96,17 +97,35 @@ def is_front_door(user: User) -> bool:
     return viewer.agency == "csc" and bool({Role.TRIAGE, Role.TEAM_MANAGER} & viewer.roles)
 
 
-def addressed_to(notification: Notification, user: User) -> bool:
-    from openmash.casework.queries.inbox import own_teams
+def own_teams(user: User) -> set[str]:
+    """The recipient teams whose notifications are this user's to act on.
 
+    A manager (team ``manager:<team>``) also receives what is addressed to the agency's plain ``manager``:
+    escalations of notifications to the agency's default team (§2.4, team null) go there.
+    """
+    viewer = user.as_viewer()
+    teams = {viewer.team}
+    if Role.TEAM_MANAGER in viewer.roles and viewer.team.startswith("manager"):
+        teams.add("manager")
+    return teams
+
+
+def managed_teams(user: User) -> set[str]:
+    """Teams a manager oversees: those the directory gives them, the one their team name says, and the
+    agency's default team."""
+    viewer = user.as_viewer()
+    if Role.TEAM_MANAGER not in viewer.roles:
+        return set()
+    return (viewer_teams(viewer) | {""}) - own_teams(user)
+
+
+def addressed_to(notification: Notification, user: User) -> bool:
     viewer = user.as_viewer()
     return notification.recipient_agency == viewer.agency and (notification.recipient_team or "") in own_teams(user)
 
 
 def manages(notification: Notification, user: User) -> bool:
     """A team manager sees their teams' notifications (to follow up escalations)."""
-    from openmash.casework.queries.inbox import managed_teams
-
     viewer = user.as_viewer()
     return notification.recipient_agency == viewer.agency and (notification.recipient_team or "") in managed_teams(
         user)

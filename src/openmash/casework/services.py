@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from openmash.accounts.models import User
+from openmash.casework.access import addressed_to
 from openmash.casework.domain import decisions as rules
 from openmash.casework.models import Allocation, Challenge, Outcome, Response, ThresholdDecision
 from openmash.governance.disclosure import confidential_addresses_near
@@ -169,8 +170,6 @@ def assign_incident(*, record: Record, assignee: User, user: User, now: dt.datet
 
 
 def _is_addressed_to(notification: Notification, user: User) -> bool:
-    from openmash.casework.access import addressed_to
-
     return addressed_to(notification, user)
 
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from openmash.accounts.models import User
+from openmash.casework.access import managed_teams, own_teams
 from openmash.casework.domain.triage import Clock, clock
 from openmash.casework.models import Challenge, ThresholdDecision
-from openmash.governance.relationships import to_teams, viewer_teams
+from openmash.governance.relationships import to_teams
 from openmash.platform.domain.access_rules import Role
 from openmash.protocol.models import Notification
 
@@ -41,28 +42,6 @@ class InboxPage:
     overdue_count: int
     escalations: list[InboxRow]
     team_overdue: list[InboxRow]
-
-
-def own_teams(user: User) -> set[str]:
-    """The recipient teams whose notifications are this user's to act on.
-
-    A manager (team ``manager:<team>``) also receives what is addressed to the agency's plain ``manager``:
-    escalations of notifications to the agency's default team (§2.4, team null) go there.
-    """
-    viewer = user.as_viewer()
-    teams = {viewer.team}
-    if Role.TEAM_MANAGER in viewer.roles and viewer.team.startswith("manager"):
-        teams.add("manager")
-    return teams
-
-
-def managed_teams(user: User) -> set[str]:
-    """Teams a manager oversees: those the directory gives them, the one their team name says, and the
-    agency's default team."""
-    viewer = user.as_viewer()
-    if Role.TEAM_MANAGER not in viewer.roles:
-        return set()
-    return (viewer_teams(viewer) | {""}) - own_teams(user)
 
 
 def _own(user: User) -> QuerySet[Notification]:
