@@ -1,27 +1,40 @@
 """Batch work on the person index: train a model from stored mentions, relink everything.
 
-A rebuild replays every current record version in processing order through the same
-linker as real time (in memory, then written in bulk), so batch and live agree. People
-keep their ids where they can: each new cluster takes the oldest existing id among its
-mentions that no larger cluster has claimed; an id left without mentions is marked
-merged into the cluster that took most of them, so old ids still resolve.
+Two ways to form the people (``rebuild_links(engine=...)``):
+
+* ``memory`` replays every current record version in processing order through the same linker as
+  real time (in memory), so batch and live agree exactly; fine for a county, hours for a nation;
+* ``splink`` (DuckDB) and ``spark`` (Splink's Spark backend, local mode) link everything at once
+  (``identity.batch``): the real-time blocking keys and candidate rule in SQL, Splink scoring the
+  candidate pairs with the active model, the real-time guards clustering them.
+
+Features are the stored ones (``MentionLink.features``) when they were computed from the mention's
+current version by the current ``FEATURES_VERSION``, else computed again from the record.
+
+People keep their ids where they can: each new cluster takes the oldest existing id among its
+mentions that no larger cluster has claimed; an id left without mentions is marked merged into the
+cluster that took most of them, so old ids still resolve. Only what changed is written: a mention
+whose person and features are unchanged keeps its link (and the explanation of how it was linked);
+the blocking keys of every person who gained or lost a mention are rewritten (all of them, with the
+indexes rebuilt afterwards, when most people changed).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import batched
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from rich.progress import Progress
 
 from openmash.identity.domain.blocking import blocking_keys
-from openmash.identity.domain.clustering import merge_conflict
-from openmash.identity.domain.features import MentionFeatures, mention_features
+from openmash.identity.domain.features import FEATURES_VERSION, MentionFeatures, mention_features
 from openmash.identity.domain.linker import InMemoryStore, MentionKey, link_record
 from openmash.identity.domain.scoring import LinkageModel as ScoringModel
 from openmash.identity.models import BlockingKey, LinkageModel, LinkMethod, MentionLink, Person
@@ -29,6 +42,11 @@ from openmash.identity.services import active_model, save_model
 from openmash.intake.domain.record import Record
 from openmash.intake.models import Mention, RecordVersion
 from openmash.platform.audit import Actor, record_event
+from openmash.platform.bulk import insert_rows
+
+ENGINES = ("memory", "splink", "spark")
+#: Rewrite every blocking key (indexes dropped and rebuilt) when at least this share of people changed.
+BULK_KEYS_SHARE = 0.3
 
 
 def _current_versions() -> Iterator[tuple[RecordVersion, Record]]:
@@ -41,13 +59,7 @@ def _current_versions() -> Iterator[tuple[RecordVersion, Record]]:
 
 def stored_features() -> list[MentionFeatures]:
     """Features of every current, linkable person-in-record (for training)."""
-    active = set(Mention.objects.filter(active=True, record__withdrawn=False).values_list("record__agency", "record__record_id", "ref"))
-    out: list[MentionFeatures] = []
-    for _, record in _current_versions():
-        for person in record.people:
-            if person.is_linkable and (record.agency, record.record_id, person.ref) in active:
-                out.append(mention_features(record, person))
-    return out
+    return [f for _, _, f, _ in _current_features(progress=None)]
 
 
 def train_and_save(*, version: str | None, max_pairs: float, actor: Actor, progress: bool = False) -> LinkageModel:
@@ -61,135 +73,317 @@ def train_and_save(*, version: str | None, max_pairs: float, actor: Actor, progr
     return save_model(model, actor=actor)
 
 
-def _memory_clusters(model: ScoringModel, mention_pk: dict[MentionKey, int], progress: bool) -> _Clusters:
+def _current_features(progress: Callable[[int], None] | None) -> list[tuple[int, int, MentionFeatures, bool]]:
+    """``(mention pk, version pk, features, reused)`` for every current, linkable person-in-record.
+
+    Reused: the link's stored features, when computed from the mention's current version by this
+    ``FEATURES_VERSION``; the others are computed from their record versions.
+    """
+    mentions = list(Mention.objects.filter(active=True, record__withdrawn=False).exclude(role="professional")
+                    .values_list("pk", "version_id", "ref"))
+    stored: dict[int, dict[str, Any]] = {}
+    for pk, features in MentionLink.objects.values_list("mention_id", "features").iterator(chunk_size=20_000):
+        if features.get("v") == FEATURES_VERSION:
+            stored[pk] = features
+    out: list[tuple[int, int, MentionFeatures, bool]] = []
+    missing: dict[int, list[tuple[int, str]]] = {}
+    for pk, version_id, ref in mentions:
+        found = stored.get(pk)
+        if found is not None and found.get("rv") == version_id:
+            out.append((pk, version_id, MentionFeatures.from_json(found), True))
+        else:
+            missing.setdefault(version_id, []).append((pk, ref))
+        if progress is not None and len(out) % 50_000 == 0:
+            progress(len(out))
+    del stored
+    for chunk in batched(sorted(missing), 2000):
+        for version_id, data in RecordVersion.objects.filter(pk__in=chunk).values_list("pk", "data"):
+            record = Record.from_json(data)
+            for pk, ref in missing[version_id]:
+                person = record.person(ref)
+                if person is not None and person.is_linkable:
+                    out.append((pk, version_id, mention_features(record, person), False))
+        if progress is not None:
+            progress(len(out))
+    return out
+
+
+@dataclass
+class _People:
+    """The rebuilt people: each mention's cluster, and what to say about its link."""
+
+    mention_pks: list[int]
+    version_pks: list[int]
+    features: list[MentionFeatures]
+    reused: list[bool]
+    clusters: list[list[int]]
+    notes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    probability: dict[int, float] = field(default_factory=dict)
+    merges: int = 0
+    reviews: int = 0
+    stats: dict[str, float] = field(default_factory=dict)
+    #: Writes ``(key, person)`` rows for the given people; None: computed in Python from the features.
+    key_rows: Callable[[Sequence[int], set[int]], Iterable[tuple[str, int]]] | None = None
+    close: Callable[[], None] = lambda: None
+
+
+def _memory_people(model: ScoringModel, bar: Progress) -> _People:
+    pk_of: dict[MentionKey, tuple[int, int]] = {
+        (agency, record_id, ref): (pk, version_id) for pk, version_id, agency, record_id, ref in
+        Mention.objects.filter(active=True, record__withdrawn=False).exclude(role="professional")
+        .values_list("pk", "version_id", "record__agency", "record__record_id", "ref")}
     store = InMemoryStore()
     total = RecordVersion.objects.filter(record__current_id=F("pk"), withdrawn=False).count()
-    with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("linking", total=total)
-        for _, record in _current_versions():
-            features = [mention_features(record, p) for p in record.people
-                        if p.is_linkable and (record.agency, record.record_id, p.ref) in mention_pk]
-            link_record(store, model, features)
-            bar.advance(task)
-    clusters: dict[str, list[MentionFeatures]] = {}
-    for person, members in store.members.items():
-        if members:
-            clusters[person] = list(members.values())
-    notes = {k: {"rebuild": d.method, **d.explanation} for k, d in store.decisions.items()}
-    probability = {k: d.probability for k, d in store.decisions.items()}
-    return _Clusters(clusters, notes, probability, len(store.merges), len(store.reviews))
-
-
-def _splink_clusters(model: ScoringModel, mention_pk: dict[MentionKey, int], progress: bool) -> _Clusters:
-    """Splink scores the candidate pairs; the same guards as real time decide which may join."""
-    from openmash.identity.training import splink_scored_pairs
-
-    features = [f for f in stored_features() if f.mention_key in mention_pk]
-    with Progress(disable=not progress, transient=True) as bar:
-        bar.add_task("scoring pairs with Splink", total=None)
-        scored = splink_scored_pairs(features, model)
-    strong: list[tuple[int, int, float]] = []
-    for group in _strong_groups(features):
-        strong.extend((group[0], other, 1.0) for other in group[1:])
-    parent = list(range(len(features)))
-    members: dict[int, list[MentionFeatures]] = {i: [f] for i, f in enumerate(features)}
-    best: dict[int, float] = {}
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    merges = reviews = 0
-    for i, j, p in strong + sorted(scored, key=lambda t: -t[2]):
-        if p < model.link_at:
-            reviews += 1
+    task = bar.add_task("linking (real-time linker, in memory)", total=total)
+    for _, record in _current_versions():
+        features = [mention_features(record, p) for p in record.people
+                    if p.is_linkable and (record.agency, record.record_id, p.ref) in pk_of]
+        link_record(store, model, features)
+        bar.advance(task)
+    index: dict[MentionKey, int] = {}
+    people = _People([], [], [], [], [])
+    for members in store.members.values():
+        if not members:
             continue
-        a, b = root(i), root(j)
-        if a == b or merge_conflict(members[a], members[b]) is not None:
-            continue
-        keep, absorb = min(a, b), max(a, b)
-        parent[absorb] = keep
-        members[keep].extend(members.pop(absorb))
-        best[i], best[j] = max(best.get(i, 0.0), p), max(best.get(j, 0.0), p)
-        merges += 1
-    clusters = {str(r): m for r, m in members.items()}
-    notes = {f.mention_key: {"rebuild": "splink", "best_pair_probability": best.get(i)} for i, f in enumerate(features)}
-    probability = {f.mention_key: best.get(i, 1.0) for i, f in enumerate(features)}
-    return _Clusters(clusters, notes, probability, merges, reviews)
+        cluster = []
+        for key, mention in members.items():
+            index[key] = len(people.features)
+            cluster.append(index[key])
+            people.mention_pks.append(pk_of[key][0])
+            people.version_pks.append(pk_of[key][1])
+            people.features.append(mention)
+            people.reused.append(False)
+        people.clusters.append(cluster)
+    for key, decision in store.decisions.items():
+        if key in index:
+            people.notes[index[key]] = {"rebuild": decision.method, **decision.explanation}
+            people.probability[index[key]] = decision.probability
+    people.merges, people.reviews = len(store.merges), len(store.reviews)
+    return people
 
 
-def _strong_groups(features: list[MentionFeatures]) -> list[list[int]]:
-    groups: dict[tuple[str, ...], list[int]] = {}
-    for i, f in enumerate(features):
-        if f.nhs:
-            groups.setdefault(("N", f.nhs), []).append(i)
-        if f.agency_person_id:
-            groups.setdefault(("A", f.agency, f.agency_person_id), []).append(i)
-    return [g for g in groups.values() if len(g) > 1]
+def _batch_people(model: ScoringModel, engine: str, bar: Progress) -> _People:
+    from openmash.identity import batch
+
+    started = time.perf_counter()
+    task = bar.add_task("reading features", total=None)
+    rows = _current_features(progress=lambda n: bar.update(task, completed=n))
+    bar.update(task, total=len(rows), completed=len(rows))
+    stats = {"features_s": time.perf_counter() - started, "features_reused": sum(1 for *_, r in rows if r)}
+    features = [f for _, _, f, _ in rows]
+    scorer: Any
+    if engine == "spark":
+        from openmash.identity.spark import SparkScorer
+
+        scorer = SparkScorer()
+    else:
+        scorer = batch.DuckDBScorer()
+    step = bar.add_task("batch linking", total=None)
+    clusters, batch_stats = batch.score_and_cluster(features, model, scorer,
+                                                    step=lambda text: bar.update(step, description=text))
+    stats.update(batch_stats)
+    people = _People([pk for pk, *_ in rows], [v for _, v, *_ in rows], features, [r for *_, r in rows],
+                     list(clusters.members.values()),
+                     merges=clusters.merges, reviews=clusters.reviews, stats=stats)
+    for i in range(len(features)):
+        p = clusters.best.get(i)
+        people.notes[i] = {"rebuild": engine, "best_pair_probability": p}
+        people.probability[i] = p if p is not None else 1.0
+    people.key_rows = scorer.person_key_rows
+    people.close = scorer.close
+    return people
 
 
-def rebuild_links(*, actor: Actor, engine: str = "memory", progress: bool = False) -> dict[str, int]:
-    """Relink every current person-in-record from scratch; returns counts.
+def rebuild_links(*, actor: Actor, engine: str = "memory", progress: bool = False) -> dict[str, Any]:
+    """Relink every current person-in-record from scratch; returns counts and timings.
 
-    ``memory`` replays the real-time linker in processing order; ``splink`` scores candidate pairs
-    with Splink on DuckDB and joins them under the same guards, strongest first.
+    ``memory`` replays the real-time linker in processing order; ``splink`` and ``spark`` link all at once
+    (``identity.batch``) under the same guards.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: one of {', '.join(ENGINES)}")
     model = active_model()
-    mention_pk = {
-        (agency, record_id, ref): pk
-        for pk, agency, record_id, ref in Mention.objects.filter(active=True, record__withdrawn=False)
-        .exclude(role="professional").values_list("pk", "record__agency", "record__record_id", "ref")
-    }
-    built = (_splink_clusters if engine == "splink" else _memory_clusters)(model, mention_pk, progress)
-    clusters = {c: [f.mention_key for f in members] for c, members in built.clusters.items()}
-    features_of = {f.mention_key: f for members in built.clusters.values() for f in members}
-    old_person = dict(MentionLink.objects.values_list("mention_id", "person_id"))
+    started = time.perf_counter()
+    with Progress(disable=not progress, transient=True) as bar:
+        people = _memory_people(model, bar) if engine == "memory" else _batch_people(model, engine, bar)
+        linked_at = time.perf_counter()
+        try:
+            task = bar.add_task("writing links and keys", total=None)
+            summary = _write(people, model, engine, actor)
+            bar.update(task, total=1, completed=1)
+        finally:
+            people.close()
+    summary["seconds"] = {"link": round(linked_at - started, 2), "write": round(time.perf_counter() - linked_at, 2),
+                          **{k: round(v, 2) for k, v in people.stats.items() if k.endswith("_s")}}
+    summary.update({k: int(v) for k, v in people.stats.items() if not k.endswith("_s")})
+    return summary
+
+
+def _write(people: _People, model: ScoringModel, engine: str, actor: Actor) -> dict[str, Any]:
+    old_person = dict(MentionLink.objects.values_list("mention_id", "person_id").iterator(chunk_size=50_000))
+    n = len(people.features)
+    cluster_of = [0] * n
+    for c, members in enumerate(people.clusters):
+        for i in members:
+            cluster_of[i] = c
     with transaction.atomic():
         claimed: set[int] = set()
-        assignment: dict[str, int] = {}
-        for cluster, keys in sorted(clusters.items(), key=lambda c: (-len(c[1]), c[0])):
-            olds = sorted({old_person[mention_pk[k]] for k in keys if mention_pk[k] in old_person} - claimed)
+        assignment: list[int] = [0] * len(people.clusters)
+        fresh: list[int] = []
+        for c in sorted(range(len(people.clusters)), key=lambda c: (-len(people.clusters[c]), c)):
+            olds = sorted({old_person[pk] for i in people.clusters[c] if (pk := people.mention_pks[i]) in old_person}
+                          - claimed)
             if olds:
-                assignment[cluster] = olds[0]
+                assignment[c] = olds[0]
                 claimed.add(olds[0])
             else:
-                created = Person.objects.create(person_id=f"tmp-{cluster}")
-                Person.objects.filter(pk=created.pk).update(person_id=f"P{created.pk:07d}")
-                assignment[cluster] = created.pk
-                claimed.add(created.pk)
-        MentionLink.objects.all().delete()
-        BlockingKey.objects.all().delete()
-        links = [
-            MentionLink(mention_id=mention_pk[key], person_id=assignment[cluster], method=LinkMethod.REBUILD,
-                        probability=built.probability.get(key) or 1.0, explanation=built.notes.get(key, {"rebuild": "kept"}),
-                        features=features_of[key].to_json(), model_version=model.version)
-            for cluster, keys in clusters.items() for key in keys
-        ]
-        MentionLink.objects.bulk_create(links, batch_size=2000)
-        held = {(k, assignment[c]) for c, keys in clusters.items() for m in keys for k in blocking_keys(features_of[m])}
-        BlockingKey.objects.bulk_create([BlockingKey(key=k, person_id=p) for k, p in held], batch_size=5000,
-                                        ignore_conflicts=True)
-        Person.objects.filter(pk__in=claimed).update(merged_into=None)
-        new_person = {mention_pk[k]: assignment[c] for c, keys in clusters.items() for k in keys}
+                fresh.append(c)
+        for c, pk in zip(fresh, _new_person_pks(len(fresh)), strict=True):
+            assignment[c] = pk
+        person_of = [assignment[cluster_of[i]] for i in range(n)]
+        current = set(people.mention_pks)
+        changed = [i for i in range(n)
+                   if not people.reused[i] or old_person.get(people.mention_pks[i]) != person_of[i]]
+        gone = [pk for pk in old_person if pk not in current]
+        affected = {person_of[i] for i in changed} | {old_person[people.mention_pks[i]] for i in changed
+                                                       if people.mention_pks[i] in old_person}
+        affected |= {old_person[pk] for pk in gone}
+        for chunk in batched([people.mention_pks[i] for i in changed] + gone, 5000):
+            MentionLink.objects.filter(mention_id__in=chunk)._raw_delete(MentionLink.objects.db)
+        now = dt.datetime.now(dt.UTC)
+        for chunk in batched(changed, 20_000):
+            insert_rows(MentionLink, [
+                {"mention_id": people.mention_pks[i], "person_id": person_of[i], "probability": people.probability.get(i, 1.0),
+                 "method": LinkMethod.REBUILD, "explanation": people.notes.get(i, {"rebuild": engine}),
+                 "features": {**people.features[i].to_json(), "rv": people.version_pks[i]},
+                 "model_version": model.version, "linked_at": now} for i in chunk])
+        people_count = len(people.clusters) or 1
+        bulk = len(affected) >= BULK_KEYS_SHARE * people_count
+        key_rows = _write_keys(people, person_of, affected, bulk=bulk)
+        Person.objects.filter(pk__in=[p for p in claimed if p in affected]).update(merged_into=None)
         orphaned: dict[int, Counter[int]] = {}
-        for mention, was in old_person.items():
-            if was not in claimed and mention in new_person:
-                orphaned.setdefault(was, Counter())[new_person[mention]] += 1
+        for i in changed:
+            was = old_person.get(people.mention_pks[i])
+            if was is not None and was not in claimed:
+                orphaned.setdefault(was, Counter())[person_of[i]] += 1
         for was, into in orphaned.items():
             Person.objects.filter(pk=was).update(merged_into_id=into.most_common(1)[0][0])
-        summary = {"mentions": len(links), "people": len(clusters), "merges": built.merges,
-                   "reviews": built.reviews, "ids_retired": len(orphaned)}
+        summary: dict[str, Any] = {
+            "mentions": n, "people": len(people.clusters), "merges": people.merges, "reviews": people.reviews,
+            "ids_retired": len(orphaned), "links_written": len(changed), "links_removed": len(gone),
+            "people_rekeyed": len(affected), "key_rows_written": key_rows, "keys_rebuilt_in_bulk": bulk,
+        }
         record_event(actor=actor, action="identity.rebuild", object_type="person_index", object_id=model.version,
                      purpose="linkage", details={"engine": engine, **summary})
     return summary
 
 
-@dataclass
-class _Clusters:
-    clusters: dict[str, list[MentionFeatures]]
-    notes: dict[MentionKey, dict[str, Any]]
-    probability: dict[MentionKey, float]
-    merges: int
-    reviews: int
+def _new_person_pks(count: int) -> list[int]:
+    """Create ``count`` people with their public ids (``P`` + the key, seven digits at least), in one go."""
+    if not count:
+        return []
+    now = dt.datetime.now(dt.UTC)
+    table = Person._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",  # noqa: S608
+                           [count])
+            pks = [int(row[0]) for row in cursor.fetchall()]
+        else:
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608 - table name only
+            first = int(cursor.fetchone()[0]) + 1
+            pks = list(range(first, first + count))
+    for chunk in batched(pks, 20_000):
+        insert_rows(Person, [{"id": pk, "person_id": f"P{pk:07d}", "created_at": now, "merged_into_id": None}
+                             for pk in chunk])
+    return pks
+
+
+def _write_keys(people: _People, person_of: list[int], affected: set[int], *, bulk: bool) -> int:
+    """Replace the blocking keys of ``affected`` people (every person's, indexes rebuilt after, when ``bulk``)."""
+    table = BlockingKey._meta.db_table
+    restore: list[str] = []
+    if bulk:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - table name only
+        restore = drop_key_indexes()
+        targets = set(person_of)
+    else:
+        for chunk in batched(sorted(affected), 5000):
+            BlockingKey.objects.filter(person_id__in=chunk)._raw_delete(BlockingKey.objects.db)
+        targets = affected
+    if people.key_rows is not None:
+        rows = people.key_rows(person_of, targets)
+    else:
+        rows = _python_key_rows(people, person_of, targets)
+    written = insert_key_rows(rows)
+    restore_key_indexes(restore)
+    return written
+
+
+def _python_key_rows(people: _People, person_of: list[int], targets: set[int]) -> Iterator[tuple[str, int]]:
+    for members in people.clusters:
+        person = person_of[members[0]]
+        if person not in targets:
+            continue
+        keys: set[str] = set()
+        for i in members:
+            keys |= blocking_keys(people.features[i])
+        for key in keys:
+            yield key, person
+
+
+def insert_key_rows(rows: Iterable[tuple[str, int]]) -> int:
+    """Write ``(key, person)`` rows: COPY on PostgreSQL, multi-row INSERTs on SQLite."""
+    table = BlockingKey._meta.db_table
+    written = 0
+    if connection.vendor == "postgresql":
+        import psycopg
+
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as pg, pg.copy(f"COPY {table} (key, person_id) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+                written += 1
+        return written
+    with connection.cursor() as cursor:
+        for chunk in batched(rows, 50_000):
+            cursor.executemany(f"INSERT INTO {table} (key, person_id) VALUES (%s, %s)", chunk)  # noqa: S608
+            written += len(chunk)
+    return written
+
+
+def drop_key_indexes() -> list[str]:
+    """Drop the blocking-key table's indexes and constraints (in the caller's transaction); returns the
+    statements that rebuild them. Building an index once is far quicker than maintaining it row by row."""
+    table = BlockingKey._meta.db_table
+    restore: list[str] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                           "WHERE conrelid = %s::regclass AND contype IN ('u', 'f')", [table])
+            for name, definition in cursor.fetchall():
+                cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+                restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+                           "AND indexname NOT LIKE '%%_pkey'", [table])
+            for name, definition in cursor.fetchall():
+                cursor.execute(f'DROP INDEX "{name}"')
+                restore.insert(0, definition)
+        else:
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                           "AND sql IS NOT NULL", [table])
+            for name, definition in cursor.fetchall():
+                cursor.execute(f'DROP INDEX "{name}"')
+                restore.append(definition)
+    return restore
+
+
+def restore_key_indexes(statements: Sequence[str]) -> None:
+    if not statements:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+        for statement in statements:
+            cursor.execute(statement)

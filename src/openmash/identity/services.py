@@ -12,13 +12,13 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from openmash.identity.domain import linker
 from openmash.identity.domain.blocking import blocking_keys
 from openmash.identity.domain.features import MentionFeatures, mention_features
-from openmash.identity.domain.linker import LinkDecision, MentionKey
+from openmash.identity.domain.linker import MAX_BLOCK, SMALL_BLOCK, LinkDecision, MentionKey
 from openmash.identity.domain.scoring import LinkageModel as ScoringModel
 from openmash.identity.domain.scoring import PairScore
 from openmash.identity.models import (
@@ -82,23 +82,38 @@ def _public_id(pk: int) -> str:
 class DatabaseStore:
     """``domain.linker.LinkStore`` on the identity tables, for one record's mentions."""
 
-    def __init__(self, mentions: Mapping[MentionKey, Mention], model_version: str) -> None:
+    def __init__(self, mentions: Mapping[MentionKey, Mention], model_version: str,
+                 links: Mapping[int, MentionLink] | None = None) -> None:
         self.mentions = mentions
         self.model_version = model_version
-        self.links: dict[int, MentionLink] = {
+        #: The mentions' current links (given when the caller already read them with the mentions).
+        self.links: dict[int, MentionLink] = dict(links) if links is not None else {
             link.mention_id: link for link in MentionLink.objects.filter(mention_id__in=[m.pk for m in mentions.values()])
         }
         self._merged: dict[str, str] = {}
         #: Keys each person is known to hold (from lookups), so only new keys are written.
         self._held: dict[str, set[str]] = {}
 
-    def find_people(self, keys: Iterable[str]) -> dict[str, set[str]]:
-        found: dict[str, set[str]] = {}
-        for key, person_id in BlockingKey.objects.filter(key__in=list(keys)).values_list("key", "person_id"):
-            person = str(person_id)
-            found.setdefault(key, set()).add(person)
-            self._held.setdefault(person, set()).add(key)
-        return found
+    def candidates(self, keys: Iterable[str]) -> set[str]:
+        """``domain.linker.candidate_people``, in one query: only the people to score leave the database."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return set()
+        table = BlockingKey._meta.db_table
+        placeholders = ", ".join(["%s"] * len(wanted))
+        # The rule of candidate_people: any strong key or a key held by at most SMALL_BLOCK people; else
+        # at least two keys held by at most MAX_BLOCK people each. Only identifiers are interpolated.
+        sql = f"""
+            WITH held AS (SELECT key, person_id FROM {table} WHERE key IN ({placeholders})),
+            sizes AS (SELECT key, count(*) AS n FROM held GROUP BY key)
+            SELECT held.person_id FROM held JOIN sizes ON sizes.key = held.key
+            GROUP BY held.person_id
+            HAVING sum(CASE WHEN sizes.n <= %s OR held.key LIKE 'N:%%' OR held.key LIKE 'A:%%' THEN 1 ELSE 0 END) > 0
+                OR sum(CASE WHEN sizes.n <= %s THEN 1 ELSE 0 END) >= 2
+        """  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*wanted, SMALL_BLOCK, MAX_BLOCK])
+            return {str(row[0]) for row in cursor.fetchall()}
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]:
         out: dict[str, list[MentionFeatures]] = {p: [] for p in people}
@@ -132,12 +147,12 @@ class DatabaseStore:
         if link is None:
             link = MentionLink.objects.create(
                 mention=mention, person_id=int(person), probability=decision.probability,
-                method=decision.method, explanation=decision.explanation, features=features.to_json(),
+                method=decision.method, explanation=decision.explanation, features=stored_features(features, mention),
                 model_version=self.model_version,
             )
             self.links[mention.pk] = link
             return
-        link.features = features.to_json()
+        link.features = stored_features(features, mention)
         fields = ["features"]
         if decision.method != "kept":
             link.person_id, link.probability, link.method = int(person), decision.probability, decision.method
@@ -165,6 +180,12 @@ class DatabaseStore:
             mention=self.mentions[features.mention_key], person_id=int(person), candidate_id=int(candidate),
             probability=score.probability, explanation={"weight": round(score.weight, 2), "fields": score.explain()},
         )
+
+
+def stored_features(features: MentionFeatures, mention: Mention) -> dict[str, Any]:
+    """The features as stored on the link, with the record version they were computed from: a rebuild reuses
+    them while that is still the mention's version and ``FEATURES_VERSION`` has not moved."""
+    return {**features.to_json(), "rv": mention.version_id}
 
 
 def merge_people(keep: int, absorb: int, *, evidence: dict[str, Any], actor: Actor) -> LinkEvent:
@@ -268,7 +289,7 @@ def _unlink(mentions: Iterable[Mention], reason: str) -> None:
 
 def link_record_version(version: RecordVersion, *, live: bool) -> None:
     """Pipeline stage: link every person named in this (now current) record version."""
-    mentions = list(Mention.objects.filter(record_id=version.record_id))
+    mentions = list(Mention.objects.filter(record_id=version.record_id).select_related("link"))
     if version.withdrawn:
         _unlink(mentions, "record withdrawn")
         return
@@ -279,11 +300,14 @@ def link_record_version(version: RecordVersion, *, live: bool) -> None:
     features = [mention_features(domain_record, people[m.ref]) for m in linkable]
     by_key = {f.mention_key: m for f, m in zip(features, linkable, strict=True)}
     model = active_model()
-    linker.link_record(DatabaseStore(by_key, model.version), model, features)
-    _record_residences(domain_record, features, by_key)
+    # select_related caches a missing link as None: no query per mention to find out.
+    links = {m.pk: m.link for m in linkable if hasattr(m, "link")}
+    linker.link_record(DatabaseStore(by_key, model.version, links), model, features)
+    _record_residences(domain_record, features, by_key, replace=bool(links))
 
 
-def _record_residences(record: Record, features: list[MentionFeatures], by_key: Mapping[MentionKey, Mention]) -> None:
+def _record_residences(record: Record, features: list[MentionFeatures], by_key: Mapping[MentionKey, Mention], *,
+                       replace: bool = True) -> None:
     since = local_date(record.occurred_at)
     until = local_date(record.ended_at) if record.ended_at and record.ended_at >= record.occurred_at else None
     rows: list[Residence] = []
@@ -301,8 +325,11 @@ def _record_residences(record: Record, features: list[MentionFeatures], by_key: 
         rows.append(Residence(mention=by_key[f.mention_key], household_key=key,
                               postcode=normalised.postcode or "", confidential=address.confidential,
                               since=since, until=until))
-    Residence.objects.filter(mention_id__in=[m.pk for m in by_key.values()]).delete()
-    Residence.objects.bulk_create(rows)
+    if replace:
+        # Only a mention seen before (it had a link) can have residences to replace.
+        Residence.objects.filter(mention_id__in=[m.pk for m in by_key.values()]).delete()
+    if rows:
+        Residence.objects.bulk_create(rows)
 
 
 def residence_key(address: NormalisedAddress) -> str | None:

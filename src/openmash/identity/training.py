@@ -17,10 +17,14 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+from openmash.identity.domain.blocking import birth_years, given_keys, surname_keys
 from openmash.identity.domain.features import MentionFeatures
 from openmash.identity.domain.names import given_variants, surname_stem
 from openmash.identity.domain.scoring import LinkageModel
@@ -35,40 +39,65 @@ M_FLOOR = 0.002
 U_FLOOR = 1e-6
 
 
-def features_frame(features: Sequence[MentionFeatures]) -> pd.DataFrame:
-    """One row per mention with the columns the SQL comparisons read."""
-    rows: list[dict[str, Any]] = []
+#: Columns of ``features_table``, in order, with their Arrow types.
+_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("unique_id", "int64"), ("given_first", "str"), ("given_all", "list"), ("given_formals", "list"),
+    ("family", "str"), ("surname_forms", "list"), ("surname_stems", "list"), ("dob", "str"), ("dob_y", "str"),
+    ("dob_md", "str"), ("dob_m", "str"), ("dob_d", "str"), ("birth_lo", "int64"), ("birth_hi", "int64"),
+    ("adult", "bool"), ("sex", "str"), ("postcode", "str"), ("district", "str"), ("households", "list"),
+    ("has_address", "bool"), ("nhs", "str"),
+    # For the batch blocking keys (``identity.batch``): the names and years ``domain.blocking`` keys on.
+    ("agency", "str"), ("agency_person_id", "str"), ("key_surnames", "list"), ("key_givens", "list"),
+    ("key_years", "intlist"),
+)
+
+
+def features_table(features: Sequence[MentionFeatures], *, first_id: int = 0) -> pa.Table:
+    """One row per mention (``unique_id`` = ``first_id`` + its index) with the columns the SQL reads."""
+    import pyarrow as pa
+
+    columns: dict[str, list[Any]] = {name: [] for name, _ in _COLUMNS}
+    add = {name: columns[name].append for name in columns}
     for i, f in enumerate(features):
         formals: set[str] = set()
         for token in f.given[:3]:
             formals |= given_variants(token)
         dob = f.dob
         lo, hi = (int(dob[:4]), int(dob[:4])) if dob else (f.birth_years or (None, None))
-        occurred = dt.date.fromisoformat(f.occurred)
-        rows.append({
-            "unique_id": i,
-            "given_first": f.given[0] if f.given else None,
-            "given_all": list(f.given),
-            "given_formals": sorted(formals),
-            "family": f.family or None,
-            "surname_forms": list(f.surnames),
-            "surname_stems": sorted({surname_stem(s) for s in f.surnames}),
-            "dob": dob,
-            "dob_y": dob[:4] if dob else None,
-            "dob_md": dob[5:7] + dob[8:10] if dob else None,
-            "dob_m": dob[5:7] if dob else None,
-            "dob_d": dob[8:10] if dob else None,
-            "birth_lo": lo,
-            "birth_hi": hi,
-            "adult": bool(hi is not None and occurred.year - hi >= 18),
-            "sex": f.sex,
-            "postcode": f.postcode,
-            "district": f.postcode[:-3] if f.postcode else None,
-            "households": list(f.household),
-            "has_address": bool(f.postcode or f.household),
-            "nhs": f.nhs,
-        })
-    return pd.DataFrame(rows)
+        add["unique_id"](first_id + i)
+        add["given_first"](f.given[0] if f.given else None)
+        add["given_all"](list(f.given))
+        add["given_formals"](sorted(formals))
+        add["family"](f.family or None)
+        add["surname_forms"](list(f.surnames))
+        add["surname_stems"](sorted({surname_stem(s) for s in f.surnames}))
+        add["dob"](dob)
+        add["dob_y"](dob[:4] if dob else None)
+        add["dob_md"](dob[5:7] + dob[8:10] if dob else None)
+        add["dob_m"](dob[5:7] if dob else None)
+        add["dob_d"](dob[8:10] if dob else None)
+        add["birth_lo"](lo)
+        add["birth_hi"](hi)
+        add["adult"](bool(hi is not None and int(f.occurred[:4]) - hi >= 18))
+        add["sex"](f.sex)
+        add["postcode"](f.postcode)
+        add["district"](f.postcode[:-3] if f.postcode else None)
+        add["households"](list(f.household))
+        add["has_address"](bool(f.postcode or f.household))
+        add["nhs"](f.nhs)
+        add["agency"](f.agency)
+        add["agency_person_id"](f.agency_person_id)
+        add["key_surnames"](list(surname_keys(f)))
+        add["key_givens"](list(given_keys(f)))
+        add["key_years"](list(birth_years(f)))
+    types = {"int64": pa.int64(), "str": pa.string(), "list": pa.list_(pa.string()), "bool": pa.bool_(),
+             "intlist": pa.list_(pa.int64())}
+    return pa.table({name: pa.array(columns[name], type=types[kind]) for name, kind in _COLUMNS})
+
+
+def features_frame(features: Sequence[MentionFeatures], *, first_id: int = 0) -> pd.DataFrame:
+    """``features_table`` as a pandas frame."""
+    return features_table(features, first_id=first_id).to_pandas()
 
 
 def _name_comparison(name: str, first: str, forms_sql: str) -> Any:
@@ -89,12 +118,17 @@ def _name_comparison(name: str, first: str, forms_sql: str) -> Any:
                 tf_adjustment_column=first, tf_adjustment_weight=1.0
             ),
             cll.CustomLevel(forms_sql, label_for_charts="variant"),
+            # ``names.is_close_typo`` and ``names.is_loose_typo``, condition for condition.
             cll.CustomLevel(
-                f"damerau_levenshtein({l_}, {r_}) <= 1 OR (least(length({l_}), length({r_})) >= 6 AND jaro_winkler_similarity({l_}, {r_}) >= 0.94)",
+                f"(least(length({l_}), length({r_})) >= 3 AND damerau_levenshtein({l_}, {r_}) <= 1)"
+                f" OR (least(length({l_}), length({r_})) >= 6 AND jaro_winkler_similarity({l_}, {r_}) >= 0.94)",
                 label_for_charts="typo",
             ),
             cll.CustomLevel(
-                f"damerau_levenshtein({l_}, {r_}) <= 2 OR jaro_winkler_similarity({l_}, {r_}) >= 0.88",
+                f"(least(length({l_}), length({r_})) = 2 AND left({l_}, 1) = left({r_}, 1) AND damerau_levenshtein({l_}, {r_}) <= 1)"
+                f" OR (least(length({l_}), length({r_})) >= 4 AND damerau_levenshtein({l_}, {r_}) <= 2)"
+                f" OR (least(length({l_}), length({r_})) >= 3 AND left({l_}, 1) = left({r_}, 1)"
+                f" AND jaro_winkler_similarity({l_}, {r_}) >= 0.88)",
                 label_for_charts="loose",
             ),
             cll.ElseLevel().configure(label_for_charts="else"),
@@ -102,7 +136,9 @@ def _name_comparison(name: str, first: str, forms_sql: str) -> Any:
     )
 
 
-def _comparisons() -> list[Any]:
+def _comparisons(*, strong_ids: bool = False) -> list[Any]:
+    """The SQL twins of ``domain.scoring``'s comparisons; ``strong_ids`` adds NHS number and agency person id
+    (scored from the model's fixed m/u, not trained: they are decided by rule)."""
     import splink.comparison_level_library as cll
     from splink.comparison_library import CustomComparison
 
@@ -152,7 +188,26 @@ def _comparisons() -> list[Any]:
             cll.ElseLevel().configure(label_for_charts="else"),
         ],
     )
-    return [given, surname, dob, sex, address]
+    if not strong_ids:
+        return [given, surname, dob, sex, address]
+    nhs = CustomComparison(
+        output_column_name="nhs",
+        comparison_levels=[
+            cll.CustomLevel("nhs_l IS NULL OR nhs_r IS NULL", label_for_charts="null").configure(is_null_level=True),
+            cll.CustomLevel("nhs_l = nhs_r", label_for_charts="agree"),
+            cll.ElseLevel().configure(label_for_charts="disagree"),
+        ],
+    )
+    agency_id = CustomComparison(
+        output_column_name="agency_id",
+        comparison_levels=[
+            cll.CustomLevel("agency_l <> agency_r OR agency_person_id_l IS NULL OR agency_person_id_r IS NULL",
+                            label_for_charts="null").configure(is_null_level=True),
+            cll.CustomLevel("agency_person_id_l = agency_person_id_r", label_for_charts="agree"),
+            cll.ElseLevel().configure(label_for_charts="disagree"),
+        ],
+    )
+    return [given, surname, dob, sex, address, nhs, agency_id]
 
 
 def train_model(
@@ -168,7 +223,7 @@ def train_model(
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     base = base or LinkageModel()
-    frame = features_frame(features)
+    frame = features_table(features)
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=_comparisons(),
@@ -223,28 +278,64 @@ def _frequencies(values: Any) -> dict[str, float]:
     return {value: n / total for value, n in counts.items()}
 
 
-def splink_scored_pairs(features: Sequence[MentionFeatures], model: LinkageModel) -> list[tuple[int, int, float]]:
-    """Candidate pairs scored by Splink (DuckDB) with ``model``'s m/u and prior: ``(i, j, probability)``
-    indexes into ``features``, every pair at or above the review threshold. Batch only: real time uses
-    the in-process scorer."""
-    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+#: Splink's prediction blocking for batch scoring (and for the benchmark's ``predict_between``).
+PREDICTION_RULES = (("nhs",), ("family", "dob"), ("given_first", "dob"), ("family", "postcode"),
+                    ("given_first", "postcode"), ("given_first", "family"))
 
-    frame = features_frame(features)
-    rules: list[Any] = [block_on("nhs"), block_on("family", "dob"), block_on("given_first", "dob"), block_on("family", "postcode"),
-             block_on("given_first", "postcode"), block_on("given_first", "family")]
-    settings = SettingsCreator(link_type="dedupe_only", comparisons=_comparisons(),
-                               blocking_rules_to_generate_predictions=rules)
-    db_api = DuckDBAPI()
-    table = db_api.register(frame)
-    template = Linker(table, settings, log_level=logging.WARNING).misc.save_model_to_json()
+
+def splink_settings(model: LinkageModel, *, dialect: str = "duckdb") -> dict[str, Any]:
+    """Splink settings for ``model``: the SQL twins of ``domain.scoring``'s comparisons with its m/u and prior."""
+    from splink import SettingsCreator, block_on
+
+    creator = SettingsCreator(link_type="dedupe_only", comparisons=_comparisons(strong_ids=True),
+                              blocking_rules_to_generate_predictions=[block_on(*rule) for rule in PREDICTION_RULES],
+                              retain_intermediate_calculation_columns=False)
+    template = creator.create_settings_dict(sql_dialect_str=dialect)
     template["probability_two_random_records_match"] = model.prior
     for comparison in template["comparisons"]:
-        levels = model.levels.get(comparison["output_column_name"], {})
+        name = comparison["output_column_name"]
+        levels = model.levels.get(name, {})
         for level in comparison["comparison_levels"]:
             m_u = levels.get(level.get("label_for_charts", ""))
             if m_u is not None and not level.get("is_null_level"):
                 level["m_probability"], level["u_probability"] = m_u
-    linker = Linker(db_api.register(frame), template, log_level=logging.WARNING)
+            if level.get("tf_adjustment_column"):
+                if model.term_frequencies.get(name):
+                    # The model's own name frequencies (``register_term_frequencies``), floored as in Python.
+                    level["tf_minimum_u_value"] = model.tf_minimum
+                else:
+                    # No frequencies in the model: the Python scorer uses plain u, and so does Splink.
+                    for key in ("tf_adjustment_column", "tf_adjustment_weight", "tf_minimum_u_value"):
+                        level.pop(key, None)
+    return template
+
+
+#: The column each TF comparison reads its value from (``features_table``).
+TF_COLUMNS = {"given": "given_first", "surname": "family"}
+
+
+def register_term_frequencies(linker: Any, db_api: Any, model: LinkageModel) -> None:
+    """Give Splink the model's name frequencies, so that batch scores match the in-process scorer's."""
+    import pyarrow as pa
+
+    for name, column in TF_COLUMNS.items():
+        frequencies = model.term_frequencies.get(name)
+        if not frequencies:
+            continue
+        table = pa.table({column: pa.array(list(frequencies), pa.string()),
+                          f"tf_{column}": pa.array(list(frequencies.values()), pa.float64())})
+        linker.table_management.register_term_frequency_lookup(db_api.register(table), column)
+
+
+def splink_scored_pairs(features: Sequence[MentionFeatures], model: LinkageModel) -> list[tuple[int, int, float]]:
+    """Candidate pairs scored by Splink (DuckDB) with ``model``'s m/u and prior: ``(i, j, probability)``
+    indexes into ``features``, every pair at or above the review threshold. Batch only: real time uses
+    the in-process scorer."""
+    from splink import DuckDBAPI, Linker
+
+    db_api = DuckDBAPI()
+    linker = Linker(db_api.register(features_table(features)), splink_settings(model), log_level=logging.WARNING)
+    register_term_frequencies(linker, db_api, model)
     predictions = linker.inference.predict(threshold_match_probability=model.review_at).as_pandas_dataframe()  # type: ignore[no-untyped-call]
     return [(int(a), int(b), float(p)) for a, b, p in
             predictions[["unique_id_l", "unique_id_r", "match_probability"]].itertuples(index=False)]

@@ -17,6 +17,10 @@ from openmash.intake.domain.address import household_lookup_keys, normalise_addr
 from openmash.intake.domain.localtime import local_date
 from openmash.intake.domain.record import PersonMention, Record
 
+#: Bumped whenever ``mention_features`` (or what it calls) changes what it produces: stored features of
+#: another version are recomputed by a rebuild instead of reused.
+FEATURES_VERSION = 1
+
 #: Kinds whose record address is where the people named live (contract §5: "address is the tenancy").
 _HOME_ADDRESS_KINDS = frozenset({"tenancy"})
 
@@ -59,7 +63,7 @@ class MentionFeatures:
         return self.given[0] if self.given else None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "v": FEATURES_VERSION}
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> MentionFeatures:

@@ -41,13 +41,37 @@ METHOD_SAME_RECORD_NHS = "same_record_nhs_number"
 #: A name-only key shared by more people than this (John Smith born 1980) finds nothing on its own:
 #: the pair will share a more specific key if it is a match at all. Strong-id keys are never capped.
 MAX_BLOCK = 250
+#: A key held by at most this many people makes each of them a candidate; the holders of a larger
+#: block (a common name × birth year, given × family name) are candidates only when they share a
+#: second key with the mention. One broad key alone (same surname and birth year, nothing else)
+#: cannot carry a pair to the review threshold, and at national scale such blocks hold hundreds.
+SMALL_BLOCK = 30
+
+
+def is_strong_key(key: str) -> bool:
+    return key.startswith(("N:", "A:"))
+
+
+def candidate_people(found: Mapping[str, set[str]]) -> set[str]:
+    """The people worth scoring, from the holders of each blocking key a mention shares."""
+    people: set[str] = set()
+    broad: dict[str, int] = {}
+    for key, holders in found.items():
+        if is_strong_key(key) or len(holders) <= SMALL_BLOCK:
+            people |= holders
+        elif len(holders) <= MAX_BLOCK:
+            for person in holders:
+                broad[person] = broad.get(person, 0) + 1
+    people.update(person for person, shared in broad.items() if shared >= 2)
+    return people
 
 
 class LinkStore(Protocol):
     """What the linker needs from wherever people and links are kept."""
 
-    def find_people(self, keys: Iterable[str]) -> dict[str, set[str]]:
-        """The people holding each of ``keys`` (keys nobody holds may be left out)."""
+    def candidates(self, keys: Iterable[str]) -> set[str]:
+        """The people to score for a mention with these blocking keys: ``candidate_people`` of their holders
+        (a database store applies the rule in SQL, so that a broad block never leaves the database)."""
         ...
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]: ...
@@ -106,10 +130,7 @@ def candidate_conflict(features: MentionFeatures, mentions: Sequence[MentionFeat
 def _options(
     store: LinkStore, model: LinkageModel, features: MentionFeatures, keys: frozenset[str], exclude: str | None = None
 ) -> list[_Option]:
-    people: set[str] = set()
-    for key, holders in store.find_people(keys).items():
-        if len(holders) <= MAX_BLOCK or key.startswith(("N:", "A:")):
-            people |= holders
+    people = store.candidates(keys)
     people.discard(exclude or "")
     if not people:
         return []
@@ -243,6 +264,9 @@ class InMemoryStore:
 
     def find_people(self, keys: Iterable[str]) -> dict[str, set[str]]:
         return {key: self.index[key] for key in keys if key in self.index}
+
+    def candidates(self, keys: Iterable[str]) -> set[str]:
+        return candidate_people(self.find_people(keys))
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]:
         return {p: list(self.members.get(p, {}).values()) for p in people}

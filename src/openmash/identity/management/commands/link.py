@@ -19,8 +19,10 @@ class Command(BaseCommand):
         train.add_argument("--version", help="Name of the new model version (default: trained-<timestamp>).")
         train.add_argument("--max-pairs", type=float, default=2e6, help="Random pairs for u estimation.")
         rebuild = sub.add_parser("rebuild", help="Relink every stored person-in-record from scratch (ids kept where possible).")
-        rebuild.add_argument("--engine", choices=["memory", "splink"], default="memory",
-                             help="memory: replay the real-time linker; splink: Splink scores pairs, same guards.")
+        rebuild.add_argument("--engine", choices=["memory", "splink", "spark"], default="memory",
+                             help="memory: replay the real-time linker record by record; splink: link everything at "
+                                  "once, Splink (DuckDB) scoring the real-time candidate pairs, same guards; spark: "
+                                  "the same on Splink's Spark backend (local mode; needs pyspark and Java 17).")
         explain = sub.add_parser("explain", help="Why a person-in-record joined its person.")
         explain.add_argument("mention", metavar="AGENCY:RECORD_ID:REF")
         undo = sub.add_parser("undo", help="Undo a merge (default: the latest one not yet undone).")

@@ -1,0 +1,232 @@
+"""Batch linking of every stored person-in-record at once: keys and pairs in SQL, Splink scores, guards cluster.
+
+``openmash link rebuild`` (engines ``splink`` and ``spark``) uses this instead of replaying the
+real-time linker record by record, which takes hours at national scale. The steps mirror real time:
+
+1. **Blocking keys** in SQL, the twin of ``domain.blocking.blocking_keys`` (the same keys, string for
+   string; ``tests/identity/test_batch.py`` checks it), from ``training.features_table``'s columns.
+2. **Candidate pairs** by the real-time rule (``domain.linker.candidate_people``): two mentions are
+   compared when they share a strong key, or a key held by at most ``SMALL_BLOCK`` mentions, or two
+   keys of at most ``MAX_BLOCK`` mentions each (found as a compound key, so a broad block is never
+   expanded into all its pairs).
+3. **Scoring** by Splink (DuckDB, or Spark) with the active model's m/u, prior and name frequencies:
+   the pairs are registered with ``register_blocked_pairs_for_predict`` and scored by ``predict``.
+4. **Clustering** here, in Python, with the real-time guards (``domain.clustering.merge_conflict``):
+   strong identifiers first, then pairs at or above the link threshold, strongest first; a pair in the
+   review band is counted, never merged.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from openmash.identity.domain.clustering import merge_conflict
+from openmash.identity.domain.features import MentionFeatures
+from openmash.identity.domain.linker import MAX_BLOCK, SMALL_BLOCK
+from openmash.identity.domain.scoring import LinkageModel
+
+logger = logging.getLogger(__name__)
+
+
+def keys_sql(table: str) -> str:
+    """``(m, key)``: every blocking key of every mention of ``table`` (a ``features_table``), distinct."""
+    return f"""
+    WITH names AS (
+        SELECT unique_id AS m, 'S' AS tag, unnest(key_surnames) AS name FROM {table}
+        UNION ALL SELECT unique_id, 'G', unnest(key_givens) FROM {table}
+    ),
+    parts AS (
+        SELECT unique_id AS m, 'D' AS kind, dob AS value FROM {table} WHERE dob IS NOT NULL
+        UNION ALL SELECT unique_id, 'M', dob_m || '-' || dob_d FROM {table} WHERE dob IS NOT NULL
+        UNION ALL SELECT unique_id, 'W', dob_y || '|' || least(dob_m, dob_d) || '|' || greatest(dob_m, dob_d)
+            FROM {table} WHERE dob IS NOT NULL
+        UNION ALL SELECT unique_id, 'Y', CAST(unnest(key_years) AS VARCHAR) FROM {table}
+        UNION ALL SELECT unique_id, 'P', postcode FROM {table} WHERE postcode IS NOT NULL
+        UNION ALL SELECT unique_id, 'H', unnest(households) FROM {table}
+    ),
+    surnames AS (SELECT unique_id AS m, unnest(key_surnames) AS surname FROM {table}),
+    givens AS (SELECT unique_id AS m, unnest(key_givens) AS given FROM {table})
+    SELECT DISTINCT m, key FROM (
+        SELECT n.m, n.tag || p.kind || ':' || n.name || '|' || p.value AS key FROM names n JOIN parts p USING (m)
+        UNION ALL SELECT g.m, 'GS:' || g.given || '|' || s.surname FROM givens g JOIN surnames s USING (m)
+        UNION ALL SELECT unique_id, 'N:' || nhs FROM {table} WHERE nhs IS NOT NULL
+        UNION ALL SELECT unique_id, 'A:' || agency || ':' || agency_person_id FROM {table}
+            WHERE agency_person_id IS NOT NULL
+    )
+    """  # noqa: S608 - only our own table name is interpolated
+
+
+def pairs_sql(keys_table: str) -> str:
+    """``(l, r)`` with ``l < r``: the candidate pairs of the real-time rule, over ``keys_table`` ``(m, key)``."""
+    return f"""
+    WITH sizes AS (SELECT key, count(*) AS n FROM {keys_table} GROUP BY key),
+    sized AS (
+        SELECT k.m, k.key, s.n, (k.key LIKE 'N:%' OR k.key LIKE 'A:%') AS strong
+        FROM {keys_table} k JOIN sizes s USING (key) WHERE s.n > 1
+    ),
+    narrow AS (SELECT m, key FROM sized WHERE strong OR n <= {SMALL_BLOCK}),
+    broad AS (SELECT m, key FROM sized WHERE NOT strong AND n > {SMALL_BLOCK} AND n <= {MAX_BLOCK}),
+    compound AS (
+        SELECT a.m, hash(a.key, b.key) AS key FROM broad a JOIN broad b ON a.m = b.m AND a.key < b.key
+    )
+    SELECT DISTINCT l, r FROM (
+        SELECT a.m AS l, b.m AS r FROM narrow a JOIN narrow b ON a.key = b.key AND a.m < b.m
+        UNION ALL
+        SELECT a.m, b.m FROM compound a JOIN compound b ON a.key = b.key AND a.m < b.m
+    )
+    """  # noqa: S608 - only our own table name and constants are interpolated
+
+
+@dataclass
+class Clusters:
+    """Mention indexes grouped into people, with what decided each mention's place."""
+
+    members: dict[int, list[int]]
+    #: Best pair probability that joined each mention (1.0 for a strong identifier).
+    best: dict[int, float]
+    merges: int
+    reviews: int
+    refused: int
+
+
+def cluster(
+    features: Sequence[MentionFeatures], scored: Sequence[tuple[int, int, float]], model: LinkageModel,
+    *, progress: Callable[[int], None] | None = None,
+) -> Clusters:
+    """Join mentions into people: strong identifiers first, then pairs strongest first, under the guards."""
+    parent = list(range(len(features)))
+    members: dict[int, list[int]] = {i: [i] for i in range(len(features))}
+    best: dict[int, float] = {}
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    strong: list[tuple[int, int, float]] = []
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, f in enumerate(features):
+        if f.nhs:
+            groups.setdefault(("N", f.nhs), []).append(i)
+        if f.agency_person_id:
+            groups.setdefault(("A", f.agency, f.agency_person_id), []).append(i)
+    for group in groups.values():
+        strong.extend((group[0], other, 1.0) for other in group[1:])
+    merges = reviews = refused = 0
+    ordered = sorted(scored, key=lambda t: -t[2])
+    for n, (i, j, p) in enumerate(strong + ordered):
+        if progress is not None and n % 100_000 == 0:
+            progress(n)
+        if p < model.link_at:
+            reviews += 1
+            continue
+        a, b = root(i), root(j)
+        if a == b:
+            continue
+        if merge_conflict([features[k] for k in members[a]], [features[k] for k in members[b]]) is not None:
+            refused += 1
+            continue
+        keep, absorb = min(a, b), max(a, b)
+        parent[absorb] = keep
+        members[keep].extend(members.pop(absorb))
+        best[i], best[j] = max(best.get(i, 0.0), p), max(best.get(j, 0.0), p)
+        merges += 1
+    return Clusters(members, best, merges, reviews, refused)
+
+
+class DuckDBScorer:
+    """Keys, pairs and Splink scores on one DuckDB connection (single node, the default)."""
+
+    def __init__(self, *, threads: int | None = None, memory_limit: str | None = None) -> None:
+        import duckdb
+
+        self.con = duckdb.connect()
+        if threads:
+            self.con.execute(f"SET threads = {int(threads)}").fetchall()
+        if memory_limit:
+            self.con.execute(f"SET memory_limit = '{memory_limit}'").fetchall()
+
+    def _run(self, sql: str) -> list[Any]:
+        # DuckDB keeps a statement's result open until fetched; fetch it so Splink can use the connection.
+        return list(self.con.execute(sql).fetchall())
+
+    def load(self, features: Sequence[MentionFeatures]) -> None:
+        from openmash.identity.training import features_table
+
+        table = features_table(features)
+        self.con.register("men_arrow", table)
+        self._run("CREATE OR REPLACE TABLE men AS SELECT * FROM men_arrow")
+        self.con.unregister("men_arrow")
+
+    def keys(self) -> None:
+        self._run(f"CREATE OR REPLACE TABLE mention_keys AS {keys_sql('men')}")
+
+    def pairs(self) -> int:
+        self._run(f"CREATE OR REPLACE TABLE candidate_pairs AS {pairs_sql('mention_keys')}")
+        return int(self._run("SELECT count(*) FROM candidate_pairs")[0][0])
+
+    def score(self, model: LinkageModel) -> list[tuple[int, int, float]]:
+        from splink import DuckDBAPI, Linker
+
+        from openmash.identity.training import register_term_frequencies, splink_settings
+
+        db_api = DuckDBAPI(connection=self.con)
+        linker = Linker(db_api.register("men"), splink_settings(model), log_level=logging.WARNING)
+        register_term_frequencies(linker, db_api, model)
+        self._run("CREATE OR REPLACE TABLE blocked AS SELECT '0' AS match_key, l AS join_key_l, r AS join_key_r "
+                  "FROM candidate_pairs")
+        linker.table_management.register_blocked_pairs_for_predict(db_api.register("blocked"))
+        predictions = linker.inference.predict(threshold_match_probability=model.review_at)
+        rows = self._run(f"SELECT unique_id_l, unique_id_r, match_probability FROM {predictions.physical_name}")  # noqa: S608
+        return [(int(a), int(b), float(p)) for a, b, p in rows]
+
+    def person_key_rows(self, person_of: Sequence[int], targets: set[int]) -> Iterator[tuple[str, int]]:
+        """Distinct ``(key, person)`` of the people in ``targets``, ``person_of[m]`` being mention m's person."""
+        import pyarrow as pa
+
+        self.con.register("assignment_arrow", pa.table({"m": pa.array(range(len(person_of)), pa.int64()),
+                                                       "person": pa.array(person_of, pa.int64())}))
+        query = "SELECT DISTINCT k.key, a.person FROM mention_keys k JOIN assignment_arrow a USING (m)"
+        if len(targets) < len(set(person_of)):
+            self.con.register("targets_arrow", pa.table({"person": pa.array(sorted(targets), pa.int64())}))
+            query += " WHERE a.person IN (SELECT person FROM targets_arrow)"
+        result = self.con.execute(query)
+        while rows := result.fetchmany(100_000):
+            for key, person in rows:
+                yield str(key), int(person)
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def score_and_cluster(
+    features: Sequence[MentionFeatures], model: LinkageModel, scorer: Any, *, step: Callable[[str], None] = lambda _: None,
+) -> tuple[Clusters, dict[str, float]]:
+    """Run the four steps on ``scorer`` (``DuckDBScorer`` or the Spark one); returns clusters and counts."""
+    import time
+
+    stats: dict[str, float] = {}
+    started = time.perf_counter()
+    step("features table")
+    scorer.load(features)
+    stats["table_s"] = time.perf_counter() - started
+    step("blocking keys")
+    scorer.keys()
+    stats["keys_s"] = time.perf_counter() - started - sum(stats.values())
+    step("candidate pairs")
+    stats["pairs"] = scorer.pairs()
+    stats["pairs_s"] = time.perf_counter() - started - stats["table_s"] - stats["keys_s"]
+    step(f"scoring {int(stats['pairs']):,} pairs with Splink")
+    mark = time.perf_counter()
+    scored = scorer.score(model)
+    stats["scored"] = len(scored)
+    stats["score_s"] = time.perf_counter() - mark
+    step("clustering under the guards")
+    mark = time.perf_counter()
+    clusters = cluster(features, scored, model)
+    stats["cluster_s"] = time.perf_counter() - mark
+    return clusters, stats
