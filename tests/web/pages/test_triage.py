@@ -99,3 +99,9 @@ def test_the_queue_page_and_the_incident_render_in_polish(family, as_user):
     assert "Kolejka triażu" in html
     html = client.get(reverse("web:incident", args=INCIDENT), HTTP_ACCEPT_LANGUAGE="pl").content.decode()
     assert "Wysokie ryzyko" in html
+
+
+def test_probation_reads_the_incident_perpetrator_facing(family, as_user):
+    html = as_user("probation").get(reverse("web:incident", args=INCIDENT)).content.decode()
+    assert "Do not disclose to the subject" in html
+    assert "Spoken to by the officer: yes" in html and "Daddy was shouting" not in html

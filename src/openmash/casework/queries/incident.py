@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.utils import timezone
 
@@ -13,9 +14,11 @@ from openmash.casework.access import IncidentAccess, addressed_to, is_front_door
 from openmash.casework.domain.chronology import Glance, at_a_glance, dash_yes
 from openmash.casework.models import Allocation, Response, ThresholdDecision
 from openmash.casework.queries.common import address_text, age_from, as_dict, full_name, is_withheld, shown_record
+from openmash.casework.queries.person import PERPETRATOR_FACING_AGENCIES
 from openmash.identity.models import MentionLink
 from openmash.intake.models import Mention
 from openmash.platform.domain.access_rules import Level, Role
+from openmash.protocol.domain.redaction import SPOKEN_TO_NO, SPOKEN_TO_YES
 from openmash.protocol.models import IncidentAssessment, IncidentChild, Notification, TriageItem
 
 DASH_QUESTIONS = 27
@@ -63,6 +66,8 @@ class Voice:
     said: str | None
     demeanour: str | None
     behaviour: str | None
+    #: For a perpetrator-facing viewer the words are withheld: only whether the child was spoken to (§3).
+    spoken_to: bool | None = None
 
 
 @dataclass
@@ -111,6 +116,14 @@ def _explanation(link: MentionLink | None) -> LinkExplanation | None:
     return LinkExplanation(link.method, link.probability, str(details.get("matched") or ""), fields)
 
 
+def _voice(entry: dict[str, Any], names: dict[str, str]) -> Voice:
+    said = entry.get("said")
+    spoken = {SPOKEN_TO_YES: True, SPOKEN_TO_NO: False}.get(said) if isinstance(said, str) else None
+    ref = str(entry.get("ref"))
+    return Voice(ref, names.get(ref, ""), entry.get("seen"), None if spoken is not None else said,
+                 entry.get("demeanour"), entry.get("behaviour"), spoken)
+
+
 def incident_glances(person_ids: list[str], up_to: dt.datetime) -> dict[str, Glance]:
     """Per person: incidents naming them or involving them as a child, up to this moment."""
     when: dict[str, dict[int, dt.datetime]] = defaultdict(dict)
@@ -140,7 +153,12 @@ def incident_detail(access: IncidentAccess, user: User) -> IncidentDetail:
     version = record.current
     assert version is not None
     viewer = user.as_viewer()
-    shown = shown_record(access.decision, version.data, about_refs=access.about_refs)
+    # §3/§4.2: an agency working with the alleged perpetrator reads the incident perpetrator-facing.
+    roles = {str(p.get("ref")): p.get("role") for p in version.data.get("people") or () if isinstance(p, dict)}
+    perpetrator_facing = viewer.agency in PERPETRATOR_FACING_AGENCIES and any(
+        roles.get(ref) == "perpetrator" for ref in access.about_refs)
+    shown = shown_record(access.decision, version.data, about_refs=access.about_refs,
+                         perpetrator_facing=perpetrator_facing)
     data = shown.data
     details = as_dict(data.get("details"))
     assessment = IncidentAssessment.objects.filter(record=record).order_by("-seq").first()
@@ -169,9 +187,8 @@ def incident_detail(access: IncidentAccess, user: User) -> IncidentDetail:
         for p in people:
             p.glance = glances.get(p.person_id) if p.person_id else None
     names = {p.ref: p.name for p in people}
-    voices = [Voice(str(v.get("ref")), names.get(str(v.get("ref")), ""), v.get("seen"), v.get("said"),
-                    v.get("demeanour"), v.get("behaviour"))
-              for v in details.get("children_seen") or () if isinstance(v, dict)] if level >= Level.HEALTH else []
+    voices = [_voice(v, names) for v in details.get("children_seen") or () if isinstance(v, dict)] \
+        if level >= Level.HEALTH else []
     dash = as_dict(details.get("dash"))
     answers = as_dict(dash.get("answers"))
     full = level >= Level.FULL
