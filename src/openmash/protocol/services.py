@@ -159,7 +159,8 @@ def _index_addresses(version: RecordVersion, subject: LinkedVersion, refs: Mappi
     """Index every known address the version gives someone, and every address it marks confidential."""
     rows = []
     for mention in subject.record.people:
-        if not mention.is_linkable or mention.ref not in refs:
+        # A withdrawn record is in no history, so it gives nobody an address (its confidential flags still count).
+        if subject.record.withdrawn or not mention.is_linkable or mention.ref not in refs:
             continue
         known = known_address_on(subject, mention)
         if known is not None:
