@@ -7,7 +7,6 @@ versions are immutable, so they are cached per process by primary key.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
@@ -292,9 +291,6 @@ class DatabaseHistory:
         return out
 
 
-def record_versions_in_order(record: RecordRow) -> list[RecordVersion]:
-    return list(record.versions.filter(seq__isnull=False).order_by("seq"))
-
 
 def resolve_mentions(keys: Iterable[MentionKey]) -> dict[MentionKey, int]:
     """Mention primary keys for ``(agency, record_id, ref)`` keys."""
@@ -329,7 +325,3 @@ def current_person_ids(keys: Iterable[MentionKey]) -> dict[MentionKey, str]:
             if person_id and ref in by_record[(agency, record_id)]:
                 out[(agency, record_id, ref)] = person_id
     return out
-
-
-def iso_or_none(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None

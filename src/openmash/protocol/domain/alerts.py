@@ -7,7 +7,6 @@ are record identities, never versions, so a new version never repeats an alert.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -286,7 +285,3 @@ def evaluate_alerts(ev: Evaluation, incident: IncidentAssessment | None, ledger:
     if enabled(UNBORN_CHILD_DA):
         _unborn_child(collector)
     return collector.out
-
-
-def created_at(ev: Evaluation) -> dt.datetime:
-    return ev.record.recorded_at

@@ -53,11 +53,6 @@ PersonOracle = Callable[[str, str, str], str | None]
 
 
 @dataclass
-class StoredVersion:
-    version: LinkedVersion
-
-
-@dataclass
 class MemoryStore:
     policy: Policy
     oracle: PersonOracle
