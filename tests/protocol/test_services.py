@@ -96,3 +96,23 @@ def test_a_merge_of_people_re_assesses_the_live_incidents_about_them(tmp_path):
     after = {s["person_id"] for s in csc.subjects}
     assert before != after and csc.amended_at is not None
     assert csc.amended_at.isoformat() == "2025-04-21T10:00:00+00:00"
+
+
+def test_health_teams_can_come_from_the_directory_by_postcode_district(tmp_path, settings):
+    from pathlib import Path
+
+    import openmash.protocol.policy
+    from openmash.accounts.models import Agency, Team
+    from openmash.protocol import services
+
+    policy_file = tmp_path / "area.toml"
+    shipped = (Path(openmash.protocol.policy.__file__).parent / "default-protocol.toml").read_text("utf-8")
+    policy_file.write_text(shipped.replace("[recipient_teams]", '[recipient_teams]\n[recipient_teams.health_visiting]\n'
+                                           'by = "directory"'), "utf-8")
+    settings.OPENMASH_PROTOCOL_FILE = str(policy_file)
+    hv, _ = Agency.objects.get_or_create(code="health_visiting", defaults={"name": "Health visiting"})
+    Team.objects.create(agency=hv, code="Boston HV", name="Boston health visitors", postcode_districts=["PE21"])
+    services._DIRECTORY_POLICY.clear()
+    ingest(tmp_path, incident("NCH5", "2025-04-17T17:25:00+01:00", "2025-04-17T17:59:00+01:00", *ADULTS,
+                              person("p3", "child_present", "Amy", "Wilkinson", "2023-05-23")), live=True)
+    assert Notification.objects.get(recipient_agency="health_visiting").recipient_team == "Boston HV"

@@ -9,7 +9,9 @@ notifications and alerts only in live mode — the outbox of the hub.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -72,8 +74,32 @@ def _policy(path: str) -> Policy:
 
 
 def policy_in_force() -> Policy:
-    """The policy file named by ``OPENMASH_PROTOCOL_FILE``, else the shipped default."""
-    return _policy(getattr(settings, "OPENMASH_PROTOCOL_FILE", "") or "")
+    """The policy file named by ``OPENMASH_PROTOCOL_FILE``, else the shipped default; teams mapped
+    ``by = "directory"`` are filled from the directory's postcode districts (re-read every minute)."""
+    policy = _policy(getattr(settings, "OPENMASH_PROTOCOL_FILE", "") or "")
+    if not any(m.by == "directory" for m in policy.recipient_teams.values()):
+        return policy
+    minute = int(time.monotonic() // 60)
+    held = _DIRECTORY_POLICY.get(id(policy))
+    if held is None or held[0] != minute:
+        held = _DIRECTORY_POLICY[id(policy)] = (minute, _with_directory_teams(policy))
+    return held[1]
+
+
+_DIRECTORY_POLICY: dict[int, tuple[int, Policy]] = {}
+
+
+def _with_directory_teams(policy: Policy) -> Policy:
+    from openmash.accounts.models import Team
+
+    teams = dict(policy.recipient_teams)
+    for agency, mapping in policy.recipient_teams.items():
+        if mapping.by != "directory":
+            continue
+        by_district = {str(d).upper(): t.code or t.name
+                       for t in Team.objects.filter(agency__code=agency) for d in t.postcode_districts or ()}
+        teams[agency] = replace(mapping, teams={**by_district, **mapping.teams})
+    return replace(policy, recipient_teams=teams)
 
 
 @lru_cache(maxsize=4)

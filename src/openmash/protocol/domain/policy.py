@@ -156,7 +156,10 @@ class PoliceContact:
 
 @dataclass(frozen=True, slots=True)
 class TeamMap:
-    """`recipient_teams` for one agency: teams by the postcode district of the subject's address."""
+    """`recipient_teams` for one agency: teams by the postcode district of the subject's address.
+
+    ``by = "directory"`` takes the districts from the hub's directory of teams instead of the file.
+    """
 
     by: str = "postcode_district"
     teams: Mapping[str, str] = field(default_factory=dict)
@@ -482,7 +485,7 @@ def _recipient_teams(reader: _Reader) -> Mapping[str, TeamMap]:
             reader.seen.add(agency)
             continue
         t = reader.table(agency)
-        by = t.choice("by", ("postcode_district",), "postcode_district") or "postcode_district"
+        by = t.choice("by", ("postcode_district", "directory"), "postcode_district") or "postcode_district"
         raw = t.get("teams", dict, {})
         teams = {str(k).upper(): str(v) for k, v in raw.items()}
         out[agency] = TeamMap(by=by, teams=teams, default=t.get("default", str, None))
