@@ -35,15 +35,18 @@ class StoredLine:
     keys: list[str]
 
 
-def prepare_line(record: dict[str, Any], person: int | None) -> str:
-    """A line of the prepared file: the record with its features and keys (computed once, loaded twice)."""
+def prepare_line(record: dict[str, Any], person: int | None, *, features_only: bool = False) -> str:
+    """A line of the prepared file: the record with its features and keys (computed once, loaded twice).
+
+    ``person`` None: the record is stored unlinked (``features_only`` still computes its features, for Splink).
+    """
     from openmash.identity.domain.blocking import blocking_keys
     from openmash.identity.domain.features import mention_features
     from openmash.intake.domain.record import Record
 
     domain = Record.from_json(record)
-    features = mention_features(domain, domain.people[0]) if person is not None else None
-    keys = sorted(blocking_keys(features)) if features is not None else []
+    features = mention_features(domain, domain.people[0]) if person is not None or features_only else None
+    keys = sorted(blocking_keys(features)) if features is not None and person is not None else []
     return json.dumps({"r": record, "p": person, "f": features.to_json() if features else None, "k": keys},
                       ensure_ascii=False, separators=(",", ":"))
 
@@ -115,7 +118,7 @@ def load(lines: Iterable[StoredLine], *, model_version: str, progress: Callable[
                     people.append({"id": line.person, "person_id": f"P{line.person:07d}", "created_at": now,
                                    "merged_into_id": None})
                 links.append({"id": n, "mention_id": n, "person_id": line.person, "probability": 1.0,
-                              "method": "new", "explanation": {}, "features": line.features,
+                              "method": "new", "explanation": {}, "features": {**line.features, "rv": n},
                               "model_version": model_version, "linked_at": now})
                 keys.extend((k, line.person) for k in line.keys)
             insert_rows(Record, records)

@@ -45,6 +45,7 @@ def keys_sql(table: str) -> str:
             FROM {table} WHERE dob IS NOT NULL
         UNION ALL SELECT unique_id, 'Y', CAST(unnest(key_years) AS VARCHAR) FROM {table}
         UNION ALL SELECT unique_id, 'P', postcode FROM {table} WHERE postcode IS NOT NULL
+        UNION ALL SELECT unique_id, 'T', town FROM {table} WHERE postcode IS NULL AND town IS NOT NULL
         UNION ALL SELECT unique_id, 'H', unnest(households) FROM {table}
     ),
     surnames AS (SELECT unique_id AS m, unnest(key_surnames) AS surname FROM {table}),
@@ -52,6 +53,14 @@ def keys_sql(table: str) -> str:
     SELECT DISTINCT m, key FROM (
         SELECT n.m, n.tag || p.kind || ':' || n.name || '|' || p.value AS key FROM names n JOIN parts p USING (m)
         UNION ALL SELECT g.m, 'GS:' || g.given || '|' || s.surname FROM givens g JOIN surnames s USING (m)
+        UNION ALL SELECT unique_id, 'X:' || least(given_first, family) || '|' || greatest(given_first, family)
+            FROM {table} WHERE given_first IS NOT NULL AND family IS NOT NULL
+        UNION ALL SELECT unique_id, 'XD:' || least(given_first, family) || '|' || greatest(given_first, family) || '|' || dob
+            FROM {table} WHERE dob IS NOT NULL AND given_first IS NOT NULL AND family IS NOT NULL
+        UNION ALL SELECT unique_id, 'BD:' || dob FROM {table} WHERE dob IS NOT NULL
+        UNION ALL SELECT unique_id, 'DP:' || dob || '|' || postcode FROM {table}
+            WHERE dob IS NOT NULL AND postcode IS NOT NULL
+        UNION ALL SELECT unique_id, 'DH:' || dob || '|' || unnest(households) FROM {table} WHERE dob IS NOT NULL
         UNION ALL SELECT unique_id, 'N:' || nhs FROM {table} WHERE nhs IS NOT NULL
         UNION ALL SELECT unique_id, 'A:' || agency || ':' || agency_person_id FROM {table}
             WHERE agency_person_id IS NOT NULL

@@ -160,6 +160,27 @@ def link_openmash(dataset: Dataset, *, train: bool = True) -> tuple[Scores, dict
     return pairwise(dataset.true_pairs, cluster_pairs(person_of), time.perf_counter() - started), person_of, model
 
 
+def score_openmash_pairs(dataset: Dataset, model: LinkageModel, *, threshold: float = 0.5) -> Scores:
+    """Our model measured the way Splink is: every candidate pair (the real-time blocking rule) whose
+    probability is at least ``threshold``; no review band, no guards, no clustering."""
+    from openmash.identity.batch import DuckDBScorer
+    from openmash.identity.domain.scoring import score_pair
+
+    started = time.perf_counter()
+    features = features_of(dataset.records)
+    scorer = DuckDBScorer()
+    try:
+        scorer.load(features)
+        scorer.keys()
+        scorer.pairs()
+        candidates = scorer.con.execute("SELECT l, r FROM candidate_pairs").fetchall()
+    finally:
+        scorer.close()
+    pairs = [(features[i].record_id, features[j].record_id) for i, j in candidates
+             if score_pair(model, features[i], features[j]).probability >= threshold]
+    return pairwise(dataset.true_pairs, pairs, time.perf_counter() - started)
+
+
 def _splink_frame(frame: Any, source: str) -> Any:
     import pandas as pd
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 from openmash.identity.domain.blocking import birth_years, given_keys, surname_keys
 from openmash.identity.domain.features import MentionFeatures
 from openmash.identity.domain.names import given_variants, surname_stem
-from openmash.identity.domain.scoring import LinkageModel
+from openmash.identity.domain.scoring import LinkageModel, swapped_levels
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,8 @@ _COLUMNS: tuple[tuple[str, str], ...] = (
     ("family", "str"), ("surname_forms", "list"), ("surname_stems", "list"), ("dob", "str"), ("dob_y", "str"),
     ("dob_md", "str"), ("dob_m", "str"), ("dob_d", "str"), ("birth_lo", "int64"), ("birth_hi", "int64"),
     ("adult", "bool"), ("sex", "str"), ("postcode", "str"), ("district", "str"), ("households", "list"),
-    ("has_address", "bool"), ("nhs", "str"),
+    ("has_address", "bool"), ("nhs", "str"), ("town", "str"), ("b_number", "str"), ("b_street", "str"),
+    ("uprns", "list"),
     # For the batch blocking keys (``identity.batch``): the names and years ``domain.blocking`` keys on.
     ("agency", "str"), ("agency_person_id", "str"), ("key_surnames", "list"), ("key_givens", "list"),
     ("key_years", "intlist"),
@@ -83,8 +84,13 @@ def features_table(features: Sequence[MentionFeatures], *, first_id: int = 0) ->
         add["postcode"](f.postcode)
         add["district"](f.postcode[:-3] if f.postcode else None)
         add["households"](list(f.household))
-        add["has_address"](bool(f.postcode or f.household))
+        add["has_address"](bool(f.postcode or f.household or f.town))
         add["nhs"](f.nhs)
+        add["town"](f.town)
+        number, street = f.building.split("|", 1) if f.building else (None, None)
+        add["b_number"](number)
+        add["b_street"](street)
+        add["uprns"]([k for k in f.household if k.startswith("U:")])
         add["agency"](f.agency)
         add["agency_person_id"](f.agency_person_id)
         add["key_surnames"](list(surname_keys(f)))
@@ -98,6 +104,25 @@ def features_table(features: Sequence[MentionFeatures], *, first_id: int = 0) ->
 def features_frame(features: Sequence[MentionFeatures], *, first_id: int = 0) -> pd.DataFrame:
     """``features_table`` as a pandas frame."""
     return features_table(features, first_id=first_id).to_pandas()
+
+
+def _close_sql(l_: str, r_: str) -> str:
+    """``names.is_close_typo`` in SQL, condition for condition."""
+    return (f"({l_} = {r_} OR (least(length({l_}), length({r_})) >= 3 AND damerau_levenshtein({l_}, {r_}) <= 1)"
+            f" OR (least(length({l_}), length({r_})) >= 6 AND jaro_winkler_similarity({l_}, {r_}) >= 0.94))")
+
+
+def _loose_sql(l_: str, r_: str) -> str:
+    """``names.is_loose_typo`` in SQL (after ``_close_sql``), condition for condition."""
+    return (f"((least(length({l_}), length({r_})) = 2 AND left({l_}, 1) = left({r_}, 1) AND damerau_levenshtein({l_}, {r_}) <= 1)"
+            f" OR (least(length({l_}), length({r_})) >= 4 AND damerau_levenshtein({l_}, {r_}) <= 2)"
+            f" OR (least(length({l_}), length({r_})) >= 3 AND left({l_}, 1) = left({r_}, 1)"
+            f" AND jaro_winkler_similarity({l_}, {r_}) >= 0.88))")
+
+
+#: ``scoring.names_swapped``: given and family names the other way round (and not the same name either way).
+_SWAPPED_SQL = (f"given_first_l <> given_first_r AND {_close_sql('given_first_l', 'family_r')}"
+                f" AND {_close_sql('family_l', 'given_first_r')} AND NOT {_close_sql('family_l', 'family_r')}")
 
 
 def _name_comparison(name: str, first: str, forms_sql: str) -> Any:
@@ -118,22 +143,24 @@ def _name_comparison(name: str, first: str, forms_sql: str) -> Any:
                 tf_adjustment_column=first, tf_adjustment_weight=1.0
             ),
             cll.CustomLevel(forms_sql, label_for_charts="variant"),
-            # ``names.is_close_typo`` and ``names.is_loose_typo``, condition for condition.
-            cll.CustomLevel(
-                f"(least(length({l_}), length({r_})) >= 3 AND damerau_levenshtein({l_}, {r_}) <= 1)"
-                f" OR (least(length({l_}), length({r_})) >= 6 AND jaro_winkler_similarity({l_}, {r_}) >= 0.94)",
-                label_for_charts="typo",
-            ),
-            cll.CustomLevel(
-                f"(least(length({l_}), length({r_})) = 2 AND left({l_}, 1) = left({r_}, 1) AND damerau_levenshtein({l_}, {r_}) <= 1)"
-                f" OR (least(length({l_}), length({r_})) >= 4 AND damerau_levenshtein({l_}, {r_}) <= 2)"
-                f" OR (least(length({l_}), length({r_})) >= 3 AND left({l_}, 1) = left({r_}, 1)"
-                f" AND jaro_winkler_similarity({l_}, {r_}) >= 0.88)",
-                label_for_charts="loose",
-            ),
+            cll.CustomLevel(_close_sql(l_, r_), label_for_charts="typo"),
+            cll.CustomLevel(_loose_sql(l_, r_), label_for_charts="loose"),
+            cll.CustomLevel(_SWAPPED_SQL, label_for_charts="swapped"),
             cll.ElseLevel().configure(label_for_charts="else"),
         ],
     )
+
+
+#: ``scoring.near_household``: the building line but for a slip, in the same postcode (or town, when a
+#: postcode is missing), unless both sides have UPRNs and they differ.
+_NEAR_SQL = (
+    "b_number_l IS NOT NULL AND b_number_r IS NOT NULL"
+    " AND NOT (len(uprns_l) > 0 AND len(uprns_r) > 0 AND NOT list_has_any(uprns_l, uprns_r))"
+    " AND (CASE WHEN postcode_l IS NOT NULL AND postcode_r IS NOT NULL THEN postcode_l = postcode_r"
+    f" ELSE coalesce({_close_sql('town_l', 'town_r')} OR {_loose_sql('town_l', 'town_r')}, false) END)"
+    f" AND ((b_number_l = b_number_r AND ({_close_sql('b_street_l', 'b_street_r')} OR {_loose_sql('b_street_l', 'b_street_r')}))"
+    " OR (b_street_l = b_street_r AND damerau_levenshtein(b_number_l, b_number_r) <= 1))"
+)
 
 
 def _comparisons(*, strong_ids: bool = False) -> list[Any]:
@@ -183,8 +210,10 @@ def _comparisons(*, strong_ids: bool = False) -> list[Any]:
         comparison_levels=[
             cll.CustomLevel("NOT has_address_l OR NOT has_address_r", label_for_charts="null").configure(is_null_level=True),
             cll.CustomLevel("list_has_any(households_l, households_r)", label_for_charts="household"),
+            cll.CustomLevel(_NEAR_SQL, label_for_charts="near"),
             cll.CustomLevel("postcode_l = postcode_r", label_for_charts="postcode"),
             cll.CustomLevel("district_l = district_r", label_for_charts="district"),
+            cll.CustomLevel("town_l = town_r", label_for_charts="town"),
             cll.ElseLevel().configure(label_for_charts="else"),
         ],
     )
@@ -252,8 +281,10 @@ def train_model(
         for level in comparison["comparison_levels"]:
             label = level.get("label_for_charts")
             m, u = level.get("m_probability"), level.get("u_probability")
-            if label in levels[name] and m is not None and u is not None:
+            if label in levels[name] and label != "swapped" and m is not None and u is not None:
                 levels[name][label] = (_clamp(float(m), M_FLOOR), _clamp(float(u), U_FLOOR))
+    for name, m_u in swapped_levels(levels).items():
+        levels[name]["swapped"] = m_u
     term_frequencies = {
         "given": _frequencies(f.given[0] for f in features if f.given),
         "surname": _frequencies(f.family for f in features if f.family),

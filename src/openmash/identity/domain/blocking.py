@@ -11,8 +11,14 @@ error real records carry leaves at least one key intact:
   for surname typos and marriages;
 * surname or given name × birth year, where a missing date of birth is replaced
   by the years that ``estimated_age`` allows;
-* surname or given name × postcode and × household address (UPRN or building line);
-* given name × surname, the last resort for a moved person with a garbled date.
+* surname or given name × postcode and × household address (UPRN or building line), and × town when
+  the address has no postcode;
+* given name × surname, the last resort for a moved person with a garbled date;
+* the first given name and the family name in either order, alone and × date of birth, for names
+  recorded the wrong way round (Bradley Matthews / Matthews Bradley);
+* date of birth × postcode and × household address, whatever the names (both mistyped, or swapped);
+* date of birth alone: a candidate on its own only where few people share it (``linker.SMALL_BLOCK``),
+  else together with another key.
 
 Surname forms include maiden/married names from ``other_names``, each part of
 a double-barrelled name and the Lithuanian/Polish gender stem.
@@ -82,9 +88,23 @@ def blocking_keys(features: MentionFeatures) -> frozenset[str]:
             keys.add(f"{tag}Y:{name}|{year}")
         if features.postcode:
             keys.add(f"{tag}P:{name}|{features.postcode}")
+        elif features.town:
+            keys.add(f"{tag}T:{name}|{features.town}")
         for household in features.household:
             keys.add(f"{tag}H:{name}|{household}")
     for given in givens:
         for surname in surnames:
             keys.add(f"GS:{given}|{surname}")
+    pair = f"{min(features.given[0], features.family)}|{max(features.given[0], features.family)}" \
+        if features.given and features.family else None
+    if pair:
+        keys.add(f"X:{pair}")
+    if features.dob:
+        keys.add(f"BD:{features.dob}")
+        if pair:
+            keys.add(f"XD:{pair}|{features.dob}")
+        if features.postcode:
+            keys.add(f"DP:{features.dob}|{features.postcode}")
+        for household in features.household:
+            keys.add(f"DH:{features.dob}|{household}")
     return frozenset(keys)

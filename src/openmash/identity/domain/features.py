@@ -19,7 +19,7 @@ from openmash.intake.domain.record import PersonMention, Record
 
 #: Bumped whenever ``mention_features`` (or what it calls) changes what it produces: stored features of
 #: another version are recomputed by a rebuild instead of reused.
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2
 
 #: Kinds whose record address is where the people named live (contract §5: "address is the tenancy").
 _HOME_ADDRESS_KINDS = frozenset({"tenancy"})
@@ -45,6 +45,9 @@ class MentionFeatures:
     household: tuple[str, ...]
     occurred: str
     confidential: bool = False
+    #: Normalised town, and the building line without its flat as ``number|street`` (address comparisons).
+    town: str | None = None
+    building: str | None = None
 
     @property
     def mention_key(self) -> tuple[str, str, str]:
@@ -75,6 +78,7 @@ class MentionFeatures:
             sex=obj.get("sex"), nhs=obj.get("nhs"), agency_person_id=obj.get("agency_person_id"),
             postcode=obj.get("postcode"), household=tuple(obj.get("household") or ()),
             occurred=obj["occurred"], confidential=bool(obj.get("confidential", False)),
+            town=obj.get("town"), building=obj.get("building"),
         )
 
 
@@ -85,11 +89,16 @@ def mention_features(record: Record, person: PersonMention) -> MentionFeatures:
     if address is None and record.kind in _HOME_ADDRESS_KINDS:
         address = record.address
     postcode: str | None = None
+    town: str | None = None
+    building: str | None = None
     household: tuple[str, ...] = ()
     confidential = False
     if address is not None:
         normalised = normalise_address(address)
         postcode = normalised.postcode
+        town = normalised.town or None
+        if normalised.building is not None:
+            building = f"{normalised.building.number}|{normalised.building.street}"
         household = household_lookup_keys(normalised)
         confidential = address.confidential
     dob = person.trusted_date_of_birth
@@ -117,4 +126,6 @@ def mention_features(record: Record, person: PersonMention) -> MentionFeatures:
         household=household,
         occurred=occurred.isoformat(),
         confidential=confidential,
+        town=town,
+        building=building,
     )

@@ -21,7 +21,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openmash.identity.domain.features import MentionFeatures
-from openmash.identity.domain.names import are_nickname_variants, is_close_typo, is_loose_typo, surname_stem
+from openmash.identity.domain.names import (
+    are_nickname_variants,
+    edit_distance,
+    is_close_typo,
+    is_loose_typo,
+    surname_stem,
+)
 
 Levels = dict[str, tuple[float, float]]
 
@@ -29,11 +35,11 @@ Levels = dict[str, tuple[float, float]]
 DEFAULT_LEVELS: dict[str, Levels] = {
     "given": {
         "exact": (0.80, 0.010), "first_only": (0.01, 0.003), "variant": (0.10, 0.004), "typo": (0.05, 0.004),
-        "loose": (0.025, 0.012), "else": (0.025, 0.970),
+        "loose": (0.025, 0.012), "swapped": (0.80, 0.010), "else": (0.025, 0.970),
     },
     "surname": {
         "exact": (0.82, 0.004), "variant": (0.08, 0.004), "typo": (0.05, 0.002),
-        "loose": (0.025, 0.006), "else": (0.025, 0.984),
+        "loose": (0.025, 0.006), "swapped": (0.0082, 0.004), "else": (0.025, 0.984),
     },
     "dob": {
         "exact": (0.93, 0.0004), "swap": (0.015, 0.0001), "near": (0.04, 0.003),
@@ -42,8 +48,8 @@ DEFAULT_LEVELS: dict[str, Levels] = {
     },
     "sex": {"agree": (0.97, 0.5), "disagree": (0.03, 0.5)},
     "address": {
-        "household": (0.55, 0.0008), "postcode": (0.10, 0.0008), "district": (0.10, 0.03),
-        "else": (0.25, 0.968),
+        "household": (0.55, 0.0008), "near": (0.03, 0.0003), "postcode": (0.10, 0.0008), "district": (0.10, 0.03),
+        "town": (0.05, 0.15), "else": (0.20, 0.82),
     },
     "nhs": {"agree": (0.999, 0.000001), "disagree": (0.001, 0.999999)},
     "agency_id": {"agree": (0.95, 0.000001), "disagree": (0.05, 0.999999)},
@@ -51,6 +57,17 @@ DEFAULT_LEVELS: dict[str, Levels] = {
 
 #: Fields whose exact level may be adjusted by the value's frequency.
 TF_FIELDS = ("given", "surname")
+#: How often a person's names are recorded the wrong way round. The "swapped" levels are set by rule, not
+#: trained: the names agree as exactly as ``exact`` says (given), and the swap itself is this rare (surname);
+#: training them would count one event twice.
+SWAP_RATE = 0.01
+
+
+def swapped_levels(levels: Mapping[str, Levels]) -> dict[str, tuple[float, float]]:
+    """The "swapped" m/u of given and surname, from their "exact" ones."""
+    given_m, given_u = levels["given"]["exact"]
+    surname_m, surname_u = levels["surname"]["exact"]
+    return {"given": (given_m, given_u), "surname": (surname_m * SWAP_RATE, surname_u)}
 
 
 @dataclass(frozen=True)
@@ -213,16 +230,43 @@ def same_household(a: MentionFeatures, b: MentionFeatures) -> bool:
     return bool(set(a.household) & set(b.household))
 
 
+def _uprns_differ(a: MentionFeatures, b: MentionFeatures) -> bool:
+    uprn_a = {k for k in a.household if k.startswith("U:")}
+    uprn_b = {k for k in b.household if k.startswith("U:")}
+    return bool(uprn_a and uprn_b and not uprn_a & uprn_b)
+
+
+def near_household(a: MentionFeatures, b: MentionFeatures) -> bool:
+    """The same building line but for a slip (14 Weipa Place / 14 Weipap Lace, 14 / 41 Mill Lane) in the same
+    postcode, or the same town but for a slip when either postcode is missing; two different UPRNs are never near."""
+    if a.building is None or b.building is None or _uprns_differ(a, b):
+        return False
+    if a.postcode and b.postcode:
+        if a.postcode != b.postcode:
+            return False
+    elif not (a.town and b.town and is_loose_typo(a.town, b.town)):
+        return False
+    number_a, street_a = a.building.split("|", 1)
+    number_b, street_b = b.building.split("|", 1)
+    if number_a == number_b:
+        return is_loose_typo(street_a, street_b)
+    return street_a == street_b and edit_distance(number_a, number_b) <= 1
+
+
 def compare_address(a: MentionFeatures, b: MentionFeatures) -> str | None:
-    if not (a.postcode or a.household) or not (b.postcode or b.household):
+    if not (a.postcode or a.household or a.town) or not (b.postcode or b.household or b.town):
         return None
     if same_household(a, b):
         return "household"
+    if near_household(a, b):
+        return "near"
     if a.postcode and b.postcode:
         if a.postcode == b.postcode:
             return "postcode"
         if a.postcode[:-3] == b.postcode[:-3]:
             return "district"
+    if a.town and a.town == b.town:
+        return "town"
     return "else"
 
 
@@ -258,11 +302,21 @@ class PairScore:
         return [{"field": e.field, "level": e.level, "weight": round(e.weight, 2)} for e in self.evidence]
 
 
+def names_swapped(a: MentionFeatures, b: MentionFeatures) -> bool:
+    """Given and family names recorded the other way round (Bradley Matthews / Matthews Bradley)."""
+    if not (a.given and b.given and a.family and b.family) or a.given[0] == b.given[0]:
+        return False
+    return is_close_typo(a.given[0], b.family) and is_close_typo(a.family, b.given[0])
+
+
 def comparison_levels(a: MentionFeatures, b: MentionFeatures) -> dict[str, str | None]:
     """The level of every field for this pair (None where a value is missing)."""
+    given, surname = compare_given(a.given, b.given), compare_surname(a, b)
+    if given == "else" and surname == "else" and names_swapped(a, b):
+        given = surname = "swapped"
     return {
-        "given": compare_given(a.given, b.given),
-        "surname": compare_surname(a, b),
+        "given": given,
+        "surname": surname,
         "dob": compare_dob(a, b),
         "sex": compare_sex(a, b),
         "address": compare_address(a, b),
