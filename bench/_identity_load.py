@@ -84,6 +84,10 @@ def load(lines: Iterable[StoredLine], *, model_version: str, progress: Callable[
     key_indexes = _drop_key_indexes(connection)
     if not postgres:
         connection.disable_constraint_checking()
+        with connection.cursor() as cursor:
+            # A bulk load needs no rollback journal (the file is thrown away if it fails); WAL comes back after.
+            cursor.execute("PRAGMA journal_mode=OFF")
+            cursor.execute("PRAGMA synchronous=OFF")
     n = 0
     persons: set[int] = set()
     key_rows = 0
@@ -135,6 +139,10 @@ def load(lines: Iterable[StoredLine], *, model_version: str, progress: Callable[
     if not postgres:
         connection.enable_constraint_checking()
     _restore_key_indexes(connection, key_indexes)
+    if not postgres:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
     timings["indexes"] = time.perf_counter() - started
     started = time.perf_counter()
     with connection.cursor() as cursor:

@@ -292,7 +292,9 @@ def main(argv: list[str]) -> int:
         folder = args.data or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         marker = folder / "prepared.json"
-        wanted = {"records": args.records, "seed": args.seed}
+        from openmash.identity.domain.features import FEATURES_VERSION
+
+        wanted = {"features": FEATURES_VERSION, "records": args.records, "seed": args.seed}
         if marker.exists() and json.loads(marker.read_text())["args"] == wanted:
             prep = json.loads(marker.read_text())["prep"]
         else:

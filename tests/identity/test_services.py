@@ -125,3 +125,34 @@ def test_a_household_is_one_address_whether_or_not_a_record_gave_its_uprn(tmp_pa
                   people=[adult(address={**HOME, "lines": ["Flat B", "14 Mill Ln"], "postcode": "pe218aa"})]))
     child_id, mother_id = queries.person_id_of("gp", "GP-1", "c1"), queries.person_id_of("gp", "GP-2", "p1")
     assert set(queries.household_of(child_id, dt.date(2024, 12, 10))) == {child_id, mother_id}
+
+
+def test_the_database_applies_the_candidate_rule_as_the_linker_does(tmp_path):
+    from collections import defaultdict
+
+    from openmash.identity.domain.linker import SMALL_BLOCK, candidate_people
+    from openmash.identity.services import DatabaseStore
+
+    # A broad block: more people named Nash born in 1978 than SMALL_BLOCK, each at their own address.
+    given = ["Ann", "Beth", "Cara", "Dora", "Edna", "Faye", "Gwen", "Hope", "Iris", "Joan", "Kate", "Lily", "Mary",
+             "Nora", "Olga", "Pam", "Rose", "Sara", "Tess", "Una", "Vera", "Wynn", "Zoe", "Ada", "Bea", "Cleo", "Di",
+             "Eve", "Flo", "Gail", "Hana", "Ivy", "Jo", "Kim", "Liv"]
+    records = [record(f"GP-{i}", agency="gp", kind="gp_registration",
+                      people=[adult(given_names=name, family_name="Nash", date_of_birth=f"1978-{1 + i % 12:02d}-{1 + i % 27:02d}",
+                                    address={"lines": [f"{i + 1} Mill Lane"], "town": "Boston", "postcode": f"PE21 {i % 9 + 1}AA"})])
+               for i, name in enumerate(given)]
+    ingest(tmp_path, *records)
+    holders: dict[str, set[str]] = defaultdict(set)
+    for key, person in BlockingKey.objects.values_list("key", "person_id"):
+        holders[key].add(str(person))
+    assert max(len(h) for h in holders.values()) > SMALL_BLOCK
+    store = DatabaseStore({}, "")
+    probes = [
+        {"SY:NASH|1978"},  # one broad key alone: nobody
+        {"SY:NASH|1978", "GY:ANN|1978"},  # a broad key and a narrow one
+        {"SY:NASH|1978", "X:ANN|NASH", "BD:1978-02-02"},
+        set(holders),  # every key at once
+    ]
+    for keys in probes:
+        expected = candidate_people({k: holders[k] for k in keys if k in holders})
+        assert set(store.candidate_mentions(keys)) == expected

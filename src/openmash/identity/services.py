@@ -7,6 +7,7 @@ applies the pure linker (``domain.linker``) to a ``LinkStore`` backed by these t
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterable, Mapping
@@ -94,26 +95,34 @@ class DatabaseStore:
         #: Keys each person is known to hold (from lookups), so only new keys are written.
         self._held: dict[str, set[str]] = {}
 
-    def candidates(self, keys: Iterable[str]) -> set[str]:
-        """``domain.linker.candidate_people``, in one query: only the people to score leave the database."""
+    def candidate_mentions(self, keys: Iterable[str]) -> dict[str, list[MentionFeatures]]:
+        """``domain.linker.candidate_people`` and their mentions' features, in one query: only the people to
+        score leave the database."""
         wanted = sorted(set(keys))
         if not wanted:
-            return set()
-        table = BlockingKey._meta.db_table
+            return {}
+        keys_table, links_table = BlockingKey._meta.db_table, MentionLink._meta.db_table
         placeholders = ", ".join(["%s"] * len(wanted))
         # The rule of candidate_people: any strong key or a key held by at most SMALL_BLOCK people; else
         # at least two keys held by at most MAX_BLOCK people each. Only identifiers are interpolated.
         sql = f"""
-            WITH held AS (SELECT key, person_id FROM {table} WHERE key IN ({placeholders})),
-            sizes AS (SELECT key, count(*) AS n FROM held GROUP BY key)
-            SELECT held.person_id FROM held JOIN sizes ON sizes.key = held.key
-            GROUP BY held.person_id
-            HAVING sum(CASE WHEN sizes.n <= %s OR held.key LIKE 'N:%%' OR held.key LIKE 'A:%%' THEN 1 ELSE 0 END) > 0
-                OR sum(CASE WHEN sizes.n <= %s THEN 1 ELSE 0 END) >= 2
+            WITH held AS (SELECT key, person_id FROM {keys_table} WHERE key IN ({placeholders})),
+            sizes AS (SELECT key, count(*) AS n FROM held GROUP BY key),
+            chosen AS (
+                SELECT held.person_id FROM held JOIN sizes ON sizes.key = held.key
+                GROUP BY held.person_id
+                HAVING sum(CASE WHEN sizes.n <= %s OR held.key LIKE 'N:%%' OR held.key LIKE 'A:%%' THEN 1 ELSE 0 END) > 0
+                    OR sum(CASE WHEN sizes.n <= %s THEN 1 ELSE 0 END) >= 2
+            )
+            SELECT person_id, features FROM {links_table} WHERE person_id IN (SELECT person_id FROM chosen)
         """  # noqa: S608
+        out: dict[str, list[MentionFeatures]] = {}
         with connection.cursor() as cursor:
             cursor.execute(sql, [*wanted, SMALL_BLOCK, MAX_BLOCK])
-            return {str(row[0]) for row in cursor.fetchall()}
+            for person_id, features in cursor.fetchall():
+                data = json.loads(features) if isinstance(features, str | bytes) else features
+                out.setdefault(str(person_id), []).append(MentionFeatures.from_json(data))
+        return out
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]:
         out: dict[str, list[MentionFeatures]] = {p: [] for p in people}

@@ -69,9 +69,10 @@ def candidate_people(found: Mapping[str, set[str]]) -> set[str]:
 class LinkStore(Protocol):
     """What the linker needs from wherever people and links are kept."""
 
-    def candidates(self, keys: Iterable[str]) -> set[str]:
-        """The people to score for a mention with these blocking keys: ``candidate_people`` of their holders
-        (a database store applies the rule in SQL, so that a broad block never leaves the database)."""
+    def candidate_mentions(self, keys: Iterable[str]) -> dict[str, list[MentionFeatures]]:
+        """The mentions of the people to score for a mention with these blocking keys: ``candidate_people`` of
+        the keys' holders (a database store applies the rule in SQL, so that a broad block never leaves the
+        database, and reads their mentions in the same query)."""
         ...
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]: ...
@@ -130,12 +131,10 @@ def candidate_conflict(features: MentionFeatures, mentions: Sequence[MentionFeat
 def _options(
     store: LinkStore, model: LinkageModel, features: MentionFeatures, keys: frozenset[str], exclude: str | None = None
 ) -> list[_Option]:
-    people = store.candidates(keys)
-    people.discard(exclude or "")
-    if not people:
-        return []
+    found = store.candidate_mentions(keys)
+    found.pop(exclude or "", None)
     options: list[_Option] = []
-    for person, mentions in store.mentions_of(people).items():
+    for person, mentions in found.items():
         others = [m for m in mentions if m.mention_key != features.mention_key]
         if not others or candidate_conflict(features, others) is not None:
             continue
@@ -267,6 +266,9 @@ class InMemoryStore:
 
     def candidates(self, keys: Iterable[str]) -> set[str]:
         return candidate_people(self.find_people(keys))
+
+    def candidate_mentions(self, keys: Iterable[str]) -> dict[str, list[MentionFeatures]]:
+        return self.mentions_of(self.candidates(keys))
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]:
         return {p: list(self.members.get(p, {}).values()) for p in people}
