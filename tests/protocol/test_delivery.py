@@ -109,6 +109,7 @@ def test_an_acknowledged_notification_is_not_escalated(notification):
     assert not Notification.objects.filter(family="escalation").exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes connections between tasks, as in production
 def test_the_worker_runs_the_periodic_checks_on_the_task_queue(notification):
     notification.due_by = CREATED
     notification.save()

@@ -447,7 +447,7 @@ def deliver_due(now: dt.datetime, *, limit: int = 500) -> list[Delivery]:
                .values_list("pk", flat=True)[:limit])
     for pk in due:
         with transaction.atomic():
-            delivery = Delivery.objects.select_for_update().select_related("notification", "endpoint").get(pk=pk)
+            delivery = Delivery.objects.select_for_update(of=("self",)).select_related("notification", "endpoint").get(pk=pk)
             if delivery.status != Delivery.Status.PENDING or delivery.endpoint is None:
                 continue
             endpoint = delivery.endpoint
