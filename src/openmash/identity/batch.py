@@ -31,28 +31,34 @@ from openmash.identity.domain.scoring import LinkageModel
 logger = logging.getLogger(__name__)
 
 
-def keys_sql(table: str) -> str:
-    """``(m, key)``: every blocking key of every mention of ``table`` (a ``features_table``), distinct."""
+def keys_sql(table: str, *, dialect: str = "duckdb") -> str:
+    """``(m, key)``: every blocking key of every mention of ``table`` (a ``features_table``), distinct.
+
+    Written once for DuckDB and Spark: every array is exploded at the top of its own SELECT.
+    """
+    explode = "unnest" if dialect == "duckdb" else "explode"
     return f"""
     WITH names AS (
-        SELECT unique_id AS m, 'S' AS tag, unnest(key_surnames) AS name FROM {table}
-        UNION ALL SELECT unique_id, 'G', unnest(key_givens) FROM {table}
+        SELECT unique_id AS m, 'S' AS tag, {explode}(key_surnames) AS name FROM {table}
+        UNION ALL SELECT unique_id, 'G', {explode}(key_givens) FROM {table}
     ),
+    years AS (SELECT unique_id AS m, {explode}(key_years) AS year FROM {table}),
+    homes AS (SELECT unique_id AS m, dob, {explode}(households) AS home FROM {table}),
     parts AS (
         SELECT unique_id AS m, 'D' AS kind, dob AS value FROM {table} WHERE dob IS NOT NULL
         UNION ALL SELECT unique_id, 'M', dob_m || '-' || dob_d FROM {table} WHERE dob IS NOT NULL
         UNION ALL SELECT unique_id, 'W', dob_y || '|' || least(dob_m, dob_d) || '|' || greatest(dob_m, dob_d)
             FROM {table} WHERE dob IS NOT NULL
-        UNION ALL SELECT unique_id, 'Y', CAST(unnest(key_years) AS VARCHAR) FROM {table}
+        UNION ALL SELECT m, 'Y', CAST(year AS STRING) FROM years
         UNION ALL SELECT unique_id, 'P', postcode FROM {table} WHERE postcode IS NOT NULL
         UNION ALL SELECT unique_id, 'T', town FROM {table} WHERE postcode IS NULL AND town IS NOT NULL
-        UNION ALL SELECT unique_id, 'H', unnest(households) FROM {table}
+        UNION ALL SELECT m, 'H', home FROM homes
     ),
-    surnames AS (SELECT unique_id AS m, unnest(key_surnames) AS surname FROM {table}),
-    givens AS (SELECT unique_id AS m, unnest(key_givens) AS given FROM {table})
+    surnames AS (SELECT unique_id AS m, {explode}(key_surnames) AS surname FROM {table}),
+    givens AS (SELECT unique_id AS m, {explode}(key_givens) AS given FROM {table})
     SELECT DISTINCT m, key FROM (
-        SELECT n.m, n.tag || p.kind || ':' || n.name || '|' || p.value AS key FROM names n JOIN parts p USING (m)
-        UNION ALL SELECT g.m, 'GS:' || g.given || '|' || s.surname FROM givens g JOIN surnames s USING (m)
+        SELECT n.m, n.tag || p.kind || ':' || n.name || '|' || p.value AS key FROM names n JOIN parts p ON n.m = p.m
+        UNION ALL SELECT g.m, 'GS:' || g.given || '|' || s.surname FROM givens g JOIN surnames s ON g.m = s.m
         UNION ALL SELECT unique_id, 'X:' || least(given_first, family) || '|' || greatest(given_first, family)
             FROM {table} WHERE given_first IS NOT NULL AND family IS NOT NULL
         UNION ALL SELECT unique_id, 'XD:' || least(given_first, family) || '|' || greatest(given_first, family) || '|' || dob
@@ -60,32 +66,36 @@ def keys_sql(table: str) -> str:
         UNION ALL SELECT unique_id, 'BD:' || dob FROM {table} WHERE dob IS NOT NULL
         UNION ALL SELECT unique_id, 'DP:' || dob || '|' || postcode FROM {table}
             WHERE dob IS NOT NULL AND postcode IS NOT NULL
-        UNION ALL SELECT unique_id, 'DH:' || dob || '|' || unnest(households) FROM {table} WHERE dob IS NOT NULL
+        UNION ALL SELECT m, 'DH:' || dob || '|' || home FROM homes WHERE dob IS NOT NULL
         UNION ALL SELECT unique_id, 'N:' || nhs FROM {table} WHERE nhs IS NOT NULL
         UNION ALL SELECT unique_id, 'A:' || agency || ':' || agency_person_id FROM {table}
             WHERE agency_person_id IS NOT NULL
-    )
+    ) AS all_keys
     """  # noqa: S608 - only our own table name is interpolated
 
 
 def pairs_sql(keys_table: str) -> str:
-    """``(l, r)`` with ``l < r``: the candidate pairs of the real-time rule, over ``keys_table`` ``(m, key)``."""
+    """``(l, r)`` with ``l < r``: the candidate pairs of the real-time rule, over ``keys_table`` ``(m, key)``.
+
+    A mention's two broad keys make one compound key (the two joined), so that a pair sharing two broad
+    keys is found without expanding either broad block. DuckDB and Spark alike.
+    """
     return f"""
     WITH sizes AS (SELECT key, count(*) AS n FROM {keys_table} GROUP BY key),
     sized AS (
         SELECT k.m, k.key, s.n, (k.key LIKE 'N:%' OR k.key LIKE 'A:%') AS strong
-        FROM {keys_table} k JOIN sizes s USING (key) WHERE s.n > 1
+        FROM {keys_table} k JOIN sizes s ON k.key = s.key WHERE s.n > 1
     ),
     narrow AS (SELECT m, key FROM sized WHERE strong OR n <= {SMALL_BLOCK}),
     broad AS (SELECT m, key FROM sized WHERE NOT strong AND n > {SMALL_BLOCK} AND n <= {MAX_BLOCK}),
     compound AS (
-        SELECT a.m, hash(a.key, b.key) AS key FROM broad a JOIN broad b ON a.m = b.m AND a.key < b.key
+        SELECT a.m, a.key || '&' || b.key AS key FROM broad a JOIN broad b ON a.m = b.m AND a.key < b.key
     )
     SELECT DISTINCT l, r FROM (
         SELECT a.m AS l, b.m AS r FROM narrow a JOIN narrow b ON a.key = b.key AND a.m < b.m
         UNION ALL
         SELECT a.m, b.m FROM compound a JOIN compound b ON a.key = b.key AND a.m < b.m
-    )
+    ) AS candidate
     """  # noqa: S608 - only our own table name and constants are interpolated
 
 
@@ -197,6 +207,8 @@ class DuckDBScorer:
         """Distinct ``(key, person)`` of the people in ``targets``, ``person_of[m]`` being mention m's person."""
         import pyarrow as pa
 
+        if not targets:
+            return
         self.con.register("assignment_arrow", pa.table({"m": pa.array(range(len(person_of)), pa.int64()),
                                                        "person": pa.array(person_of, pa.int64())}))
         query = "SELECT DISTINCT k.key, a.person FROM mention_keys k JOIN assignment_arrow a USING (m)"

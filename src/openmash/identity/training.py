@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
@@ -106,6 +107,31 @@ def features_frame(features: Sequence[MentionFeatures], *, first_id: int = 0) ->
     return features_table(features, first_id=first_id).to_pandas()
 
 
+def _one_apart(l_: str, r_: str, width: int = 4) -> str:
+    """Two strings of ``width`` characters that differ in exactly one place (a Hamming distance of 1)."""
+    return "(" + " + ".join(f"CASE WHEN substr({l_}, {i}, 1) <> substr({r_}, {i}, 1) THEN 1 ELSE 0 END"
+                            for i in range(1, width + 1)) + ") = 1"
+
+
+#: DuckDB functions in the comparisons' SQL, and what Spark (with Splink's similarity jar) calls them.
+_SPARK_FUNCTIONS = (
+    (r"\bjaro_winkler_similarity\(", "jaro_winkler("), (r"\blist_has_any\(", "arrays_overlap("),
+    (r"\blist_contains\(", "array_contains("), (r"\blen\(", "size("),
+    (r"\blist_slice\(([^,()]+), 2, 10\)", r"slice(\1, 2, 9)"),
+)
+
+
+def in_dialect(sql: str, dialect: str) -> str:
+    """The comparisons are written for DuckDB; the same conditions for Spark."""
+    if dialect == "duckdb":
+        return sql
+    if dialect != "spark":
+        raise ValueError(f"no SQL for dialect {dialect!r}")
+    for pattern, replacement in _SPARK_FUNCTIONS:
+        sql = re.sub(pattern, replacement, sql)
+    return sql
+
+
 def _close_sql(l_: str, r_: str) -> str:
     """``names.is_close_typo`` in SQL, condition for condition."""
     return (f"({l_} = {r_} OR (least(length({l_}), length({r_})) >= 3 AND damerau_levenshtein({l_}, {r_}) <= 1)"
@@ -184,8 +210,8 @@ def _comparisons(*, strong_ids: bool = False) -> list[Any]:
             cll.CustomLevel("dob_l = dob_r", label_for_charts="exact"),
             cll.CustomLevel("dob_y_l = dob_y_r AND dob_m_l = dob_d_r AND dob_d_l = dob_m_r", label_for_charts="swap"),
             cll.CustomLevel(
-                "(dob_md_l = dob_md_r AND (abs(cast(dob_y_l AS INTEGER) - cast(dob_y_r AS INTEGER)) = 1 OR hamming(dob_y_l, dob_y_r) = 1))"
-                " OR (dob_y_l = dob_y_r AND hamming(dob_md_l, dob_md_r) = 1)",
+                f"(dob_md_l = dob_md_r AND (abs(cast(dob_y_l AS INTEGER) - cast(dob_y_r AS INTEGER)) = 1"
+                f" OR {_one_apart('dob_y_l', 'dob_y_r')})) OR (dob_y_l = dob_y_r AND {_one_apart('dob_md_l', 'dob_md_r')})",
                 label_for_charts="near",
             ),
             cll.CustomLevel("dob_l IS NOT NULL AND dob_r IS NOT NULL", label_for_charts="else"),
@@ -327,6 +353,7 @@ def splink_settings(model: LinkageModel, *, dialect: str = "duckdb") -> dict[str
         name = comparison["output_column_name"]
         levels = model.levels.get(name, {})
         for level in comparison["comparison_levels"]:
+            level["sql_condition"] = in_dialect(level["sql_condition"], dialect)
             m_u = levels.get(level.get("label_for_charts", ""))
             if m_u is not None and not level.get("is_null_level"):
                 level["m_probability"], level["u_probability"] = m_u
