@@ -156,3 +156,53 @@ def test_the_database_applies_the_candidate_rule_as_the_linker_does(tmp_path):
     for keys in probes:
         expected = candidate_people({k: holders[k] for k in keys if k in holders})
         assert set(store.candidate_mentions(keys)) == expected
+
+
+def test_a_new_version_whose_person_fits_someone_else_moves_and_undo_moves_it_back(tmp_path):
+    ingest(tmp_path,
+           record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),
+           record("GP-2", agency="gp", kind="gp_registration", recorded_at="2024-12-03T01:00:00Z",
+                  people=[adult(given_names="Anna", family_name="Kowalska", date_of_birth="1990-02-03",
+                                nhs_number="9990000034", address={"lines": ["3 Park Road"], "town": "Boston",
+                                                                  "postcode": "PE21 9ZZ"})]),
+           record("POL-1", recorded_at="2024-12-03T02:30:00Z", people=[adult(given_names="Gosia")]))
+    first, second = queries.person_id_of("gp", "GP-1", "p1"), queries.person_id_of("gp", "GP-2", "p1")
+    assert queries.person_id_of("police", "POL-1", "p1") == first
+    # The police correct their record: the woman named was Anna Kowalska.
+    ingest(tmp_path, record("POL-1", version=2, recorded_at="2024-12-04T09:00:00Z",
+                            people=[adult(given_names="Anna", family_name="Kowalska", date_of_birth="1990-02-03",
+                                          address={"lines": ["3 Park Road"], "town": "Boston", "postcode": "PE21 9ZZ"})]),
+           name="correction.jsonl")
+    assert queries.person_id_of("police", "POL-1", "p1") == second
+    assert LinkEvent.objects.filter(kind=LinkEvent.Kind.RELINK).count() == 1
+    assert not BlockingKey.objects.filter(person__person_id=first, key__startswith="SD:KOWALSKA").exists()
+    call_command("link", "undo")
+    assert queries.person_id_of("police", "POL-1", "p1") == first
+
+
+def test_a_new_version_with_a_typo_corrected_stays_with_its_person(tmp_path):
+    ingest(tmp_path,
+           record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),
+           record("POL-1", recorded_at="2024-12-03T02:30:00Z", people=[adult(family_name="Szymanska")]))
+    person = queries.person_id_of("gp", "GP-1", "p1")
+    ingest(tmp_path, record("POL-1", version=2, recorded_at="2024-12-04T09:00:00Z", people=[adult(given_names="Gosia")]),
+           name="correction.jsonl")
+    assert queries.person_id_of("police", "POL-1", "p1") == person
+    assert not LinkEvent.objects.filter(kind=LinkEvent.Kind.RELINK).exists()
+
+
+def test_withdrawing_the_only_record_that_bridged_a_merge_splits_it_again(tmp_path):
+    ingest(tmp_path,
+           record("POL-1", people=[adult(family_name="Nash", agency_person_id="PN7", nhs_number=None)]),
+           record("GP-1", agency="gp", kind="gp_registration", recorded_at="2024-12-03T02:30:00Z",
+                  people=[adult(family_name="Lawrence", nhs_number="9990000026", date_of_birth="1979-06-07")]))
+    older, newer = queries.person_id_of("police", "POL-1", "p1"), queries.person_id_of("gp", "GP-1", "p1")
+    bridge = adult(family_name="Nash", other_names=["Lawrence"], agency_person_id="PN7", nhs_number="9990000026")
+    ingest(tmp_path, record("POL-2", recorded_at="2024-12-04T02:30:00Z", people=[bridge]), name="bridge.jsonl")
+    assert queries.person_id_of("gp", "GP-1", "p1") == older
+    ingest(tmp_path, record("POL-2", version=2, withdrawn=True, recorded_at="2024-12-05T02:30:00Z", people=[bridge]),
+           name="withdraw.jsonl")
+    assert queries.person_id_of("gp", "GP-1", "p1") == newer
+    assert queries.person_id_of("police", "POL-1", "p1") == older
+    split = LinkEvent.objects.get(kind=LinkEvent.Kind.SPLIT)
+    assert split.evidence["reason"] == "the only record bridging them was withdrawn"

@@ -112,6 +112,7 @@ class LinkEvent(models.Model):
         MERGE = "merge", "Merge"
         SPLIT = "split", "Split (undo of a merge)"
         UNLINK = "unlink", "Mention left linking (withdrawn or no longer named)"
+        RELINK = "relink", "Mention moved: its record's new version fits another person (absorbed → keep)"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
     created_at = models.DateTimeField(default=timezone.now)

@@ -78,7 +78,7 @@ def explain(agency: str, record_id: str, ref: str) -> Explanation | None:
         {"event": e.pk, "kind": e.kind, "at": e.created_at.isoformat(), "actor": e.actor,
          "keep": e.keep.person_id if e.keep else None, "absorbed": e.absorbed.person_id if e.absorbed else None,
          "evidence": e.evidence}
-        for e in LinkEvent.objects.filter(Q(kind=LinkEvent.Kind.MERGE) | Q(kind=LinkEvent.Kind.SPLIT))
+        for e in LinkEvent.objects.filter(kind__in=[LinkEvent.Kind.MERGE, LinkEvent.Kind.SPLIT, LinkEvent.Kind.RELINK])
         .filter(Q(keep=link.person) | Q(absorbed=link.person)).select_related("keep", "absorbed").order_by("pk")
         if link.mention_id in e.mentions or e.keep_id == link.person_id
     ]

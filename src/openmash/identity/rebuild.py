@@ -22,6 +22,9 @@ indexes rebuilt afterwards, when most people changed).
 from __future__ import annotations
 
 import datetime as dt
+import json
+import multiprocessing
+import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -96,15 +99,51 @@ def _current_features(progress: Callable[[int], None] | None) -> list[tuple[int,
         if progress is not None and len(out) % 50_000 == 0:
             progress(len(out))
     del stored
-    for chunk in batched(sorted(missing), 2000):
-        for version_id, data in RecordVersion.objects.filter(pk__in=chunk).values_list("pk", "data"):
-            record = Record.from_json(data)
-            for pk, ref in missing[version_id]:
-                person = record.person(ref)
-                if person is not None and person.is_linkable:
-                    out.append((pk, version_id, mention_features(record, person), False))
-        if progress is not None:
-            progress(len(out))
+    chunks = ([(version_id, text, missing[version_id]) for version_id, text in _version_texts(chunk)]
+              for chunk in batched(sorted(missing), 5000))
+    if len(missing) < PARALLEL_FROM:
+        results: Iterable[list[tuple[int, int, MentionFeatures]]] = map(_features_of_versions, chunks)
+        out.extend((pk, v, f, False) for done in results for pk, v, f in done)
+        return out
+    # Parsing records and normalising names and addresses is pure Python: spread it over the cores.
+    # The workers only compute; the database is read here, in this process.
+    # Reads stay in this thread (Django connections are per thread); a few chunks are in flight at a time.
+    workers = max(1, min(4, os.cpu_count() or 1))
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        in_flight: list[Any] = []
+        for chunk in chunks:
+            in_flight.append(pool.apply_async(_features_of_versions, (chunk,)))
+            while len(in_flight) > workers * 2 or (in_flight and in_flight[0].ready()):
+                out.extend((pk, v, f, False) for pk, v, f in in_flight.pop(0).get())
+                if progress is not None:
+                    progress(len(out))
+        for pending in in_flight:
+            out.extend((pk, v, f, False) for pk, v, f in pending.get())
+    return out
+
+
+#: Below this many records to read, features are computed in this process.
+PARALLEL_FROM = 20_000
+
+
+def _version_texts(version_ids: Sequence[int]) -> list[tuple[int, str]]:
+    """``(pk, data as JSON text)``: the worker processes parse it (the driver would otherwise parse it here)."""
+    table = RecordVersion._meta.db_table
+    placeholders = ", ".join(["%s"] * len(version_ids))
+    cast = "data::text" if connection.vendor == "postgresql" else "data"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, {cast} FROM {table} WHERE id IN ({placeholders})", list(version_ids))  # noqa: S608
+        return [(int(pk), str(text)) for pk, text in cursor.fetchall()]
+
+
+def _features_of_versions(chunk: list[tuple[int, str, list[tuple[int, str]]]]) -> list[tuple[int, int, MentionFeatures]]:
+    out: list[tuple[int, int, MentionFeatures]] = []
+    for version_id, text, refs in chunk:
+        record = Record.from_json(json.loads(text))
+        for pk, ref in refs:
+            person = record.person(ref)
+            if person is not None and person.is_linkable:
+                out.append((pk, version_id, mention_features(record, person)))
     return out
 
 

@@ -184,6 +184,22 @@ class DatabaseStore:
             if link.person_id == int(absorb):
                 link.person_id = int(keep)
 
+    def features_of(self, mention: MentionKey) -> MentionFeatures | None:
+        row = self.mentions.get(mention)
+        link = self.links.get(row.pk) if row is not None else None
+        return MentionFeatures.from_json(link.features) if link is not None else None
+
+    def relinked(self, features: MentionFeatures, before: str, after: str, evidence: Mapping[str, Any]) -> None:
+        mention = self.mentions[features.mention_key]
+        event = LinkEvent.objects.create(kind=LinkEvent.Kind.RELINK, actor=LINKER_ACTOR.name, keep_id=int(after),
+                                         absorbed_id=int(before), mentions=[mention.pk], evidence=dict(evidence))
+        _rebuild_keys(int(before))
+        self._held.pop(before, None)
+        ids = dict(Person.objects.filter(pk__in=[int(before), int(after)]).values_list("pk", "person_id"))
+        record_event(actor=LINKER_ACTOR, action="identity.relink", object_type="person", object_id=ids.get(int(after), ""),
+                     purpose="linkage", details={"from": ids.get(int(before), ""), "event": event.pk,
+                                                 "mention": "/".join(features.mention_key)})
+
     def raise_review(self, features: MentionFeatures, person: str, candidate: str, score: PairScore) -> None:
         MatchReview.objects.create(
             mention=self.mentions[features.mention_key], person_id=int(person), candidate_id=int(candidate),
@@ -227,28 +243,71 @@ class NothingToUndoError(Exception):
 
 
 @transaction.atomic
-def undo_merge(*, event_id: int | None = None, actor: Actor) -> LinkEvent:
-    """Split a merge apart again: the absorbed person gets back its id and the mentions it brought.
+def undo_merge(*, event_id: int | None = None, actor: Actor, reason: str = "") -> LinkEvent:
+    """Undo a merge (or a relink): the absorbed person gets back its id and the mentions it brought.
 
     Mentions linked since the merge stay where they are. Notifications already sent keep the
     subjects they recorded (protocol's concern: it stores the person ids it notified).
     """
-    merges = LinkEvent.objects.filter(kind=LinkEvent.Kind.MERGE, undone_by__isnull=True)
-    event = merges.filter(pk=event_id).first() if event_id is not None else merges.order_by("-pk").first()
+    undoable = LinkEvent.objects.filter(kind__in=[LinkEvent.Kind.MERGE, LinkEvent.Kind.RELINK], undone_by__isnull=True)
+    event = undoable.filter(pk=event_id).first() if event_id is not None else undoable.order_by("-pk").first()
     if event is None:
-        raise NothingToUndoError("no merge to undo" if event_id is None else f"no open merge with id {event_id}")
+        raise NothingToUndoError("no merge to undo" if event_id is None else f"no open merge or relink with id {event_id}")
     keep, absorbed = event.keep_id, event.absorbed_id
     assert keep is not None and absorbed is not None
     MentionLink.objects.filter(mention_id__in=event.mentions, person_id=keep).update(person_id=absorbed)
     Person.objects.filter(pk=absorbed).update(merged_into=None)
     _rebuild_keys(keep)
     _rebuild_keys(absorbed)
-    split = LinkEvent.objects.create(kind=LinkEvent.Kind.SPLIT, actor=actor.name, keep_id=keep, absorbed_id=absorbed,
-                                     mentions=event.mentions, evidence={"undoes": event.pk}, undoes=event)
+    # Undoing a relink moves the mention back: another relink, the other way.
+    kind = LinkEvent.Kind.SPLIT if event.kind == LinkEvent.Kind.MERGE else LinkEvent.Kind.RELINK
+    evidence: dict[str, Any] = {"undoes": event.pk, **({"reason": reason} if reason else {})}
+    split = LinkEvent.objects.create(kind=kind, actor=actor.name, keep_id=absorbed if kind == LinkEvent.Kind.RELINK else keep,
+                                     absorbed_id=keep if kind == LinkEvent.Kind.RELINK else absorbed,
+                                     mentions=event.mentions, evidence=evidence, undoes=event)
     ids = dict(Person.objects.filter(pk__in=[keep, absorbed]).values_list("pk", "person_id"))
-    record_event(actor=actor, action="identity.split", object_type="person", object_id=ids.get(keep, ""),
-                 purpose="linkage", details={"restored": ids.get(absorbed, ""), "undoes": event.pk})
+    record_event(actor=actor, action="identity.split" if kind == LinkEvent.Kind.SPLIT else "identity.relink_undone",
+                 object_type="person", object_id=ids.get(keep, ""), purpose="linkage",
+                 details={"restored": ids.get(absorbed, ""), "undoes": event.pk, **({"reason": reason} if reason else {})})
     return split
+
+
+def split_unbridged_merges(mentions: Iterable[MentionKey], *, model: ScoringModel,
+                           actor: Actor = LINKER_ACTOR) -> list[LinkEvent]:
+    """Undo every merge that these (now withdrawn) person-in-records bridged, unless the two sides still
+    match without them: a pair across the sides as strong as a new link must be, or a shared strong id."""
+    keys = ["/".join(m) for m in mentions]
+    if not keys:
+        return []
+    split: list[LinkEvent] = []
+    events = LinkEvent.objects.filter(kind=LinkEvent.Kind.MERGE, undone_by__isnull=True, evidence__via__in=keys)
+    for event in events.order_by("-pk"):
+        if event.keep_id is None:
+            continue
+        moved = set(event.mentions)
+        rows = list(MentionLink.objects.filter(person_id=event.keep_id).values_list("mention_id", "features"))
+        brought = [MentionFeatures.from_json(f) for pk, f in rows if pk in moved]
+        stayed = [MentionFeatures.from_json(f) for pk, f in rows if pk not in moved]
+        if not brought or not stayed or _still_bridged(brought, stayed, model):
+            continue
+        split.append(undo_merge(event_id=event.pk, actor=actor, reason="the only record bridging them was withdrawn"))
+    return split
+
+
+def _still_bridged(left: list[MentionFeatures], right: list[MentionFeatures], model: ScoringModel) -> bool:
+    from openmash.identity.domain.clustering import merge_conflict
+    from openmash.identity.domain.scoring import score_pair
+
+    if merge_conflict(left, right) is not None:
+        return False
+    for a in left:
+        for b in right:
+            if (a.nhs and a.nhs == b.nhs) or (a.agency == b.agency and a.agency_person_id
+                                              and a.agency_person_id == b.agency_person_id):
+                return True
+            if score_pair(model, a, b).weight >= model.link_weight:
+                return True
+    return False
 
 
 @transaction.atomic
@@ -301,6 +360,9 @@ def link_record_version(version: RecordVersion, *, live: bool) -> None:
     mentions = list(Mention.objects.filter(record_id=version.record_id).select_related("link"))
     if version.withdrawn:
         _unlink(mentions, "record withdrawn")
+        # A merge this record alone justified comes apart again (reversibly, like any undo).
+        record = version.record
+        split_unbridged_merges([(record.agency, record.record_id, m.ref) for m in mentions], model=active_model())
         return
     domain_record = version.as_domain()
     people = {p.ref: p for p in domain_record.people}

@@ -95,6 +95,14 @@ class LinkStore(Protocol):
 
     def raise_review(self, features: MentionFeatures, person: str, candidate: str, score: PairScore) -> None: ...
 
+    def features_of(self, mention: MentionKey) -> MentionFeatures | None:
+        """The features this mention was last linked with (None when it is not linked)."""
+        ...
+
+    def relinked(self, features: MentionFeatures, before: str, after: str, evidence: Mapping[str, Any]) -> None:
+        """Record that a linked mention moved from ``before`` to ``after`` (reversibly), after ``save_link``."""
+        ...
+
 
 @dataclass(frozen=True)
 class LinkDecision:
@@ -169,18 +177,23 @@ def link_record(store: LinkStore, model: LinkageModel, mentions: Sequence[Mentio
     taken: dict[str, MentionFeatures] = {}  # person → the mention of this record it holds
     pending: list[tuple[MentionFeatures, list[_Option]]] = []
 
+    leaving: dict[MentionKey, str] = {}  # mention → the person its new details no longer fit
     for m in mentions:
         current = store.person_of(m.mention_key)
-        if current is not None:
-            decision = LinkDecision(current, "kept", 1.0, {"note": "already linked; details updated"})
-            store.save_link(m, current, decision)
-            store.add_keys(current, keys[m.mention_key])
-            decisions[m.mention_key] = decision
-            taken[current] = m
+        if current is None:
+            continue
+        if not still_fits(store, model, m, current):
+            leaving[m.mention_key] = current
+            continue
+        decision = LinkDecision(current, "kept", 1.0, {"note": "already linked; details updated"})
+        store.save_link(m, current, decision)
+        store.add_keys(current, keys[m.mention_key])
+        decisions[m.mention_key] = decision
+        taken[current] = m
     for m in mentions:
         if m.mention_key in decisions:
             continue
-        pending.append((m, _options(store, model, m, keys[m.mention_key])))
+        pending.append((m, _options(store, model, m, keys[m.mention_key], exclude=leaving.get(m.mention_key))))
 
     # Strongest evidence first, so that a weaker mention cannot take another's person.
     def strength(item: tuple[MentionFeatures, list[_Option]]) -> tuple[bool, float]:
@@ -214,6 +227,9 @@ def link_record(store: LinkStore, model: LinkageModel, mentions: Sequence[Mentio
                 decision = LinkDecision(person, METHOD_NEW, 1.0, {"note": "no candidate above the review threshold"})
         store.save_link(m, person, decision)
         store.add_keys(person, keys[m.mention_key])
+        if m.mention_key in leaving:
+            store.relinked(m, leaving[m.mention_key], person, {"reason": "the record's new version no longer fits its person",
+                                                             **decision.explanation})
         if review is not None and chosen is None:
             store.raise_review(m, person, review.person, review.score)
         decisions[m.mention_key] = decision
@@ -241,6 +257,29 @@ def link_record(store: LinkStore, model: LinkageModel, mentions: Sequence[Mentio
     return decisions
 
 
+def identifying(features: MentionFeatures) -> tuple[Any, ...]:
+    """What linking reads from a mention: when none of it changed, neither can the mention's person."""
+    return (features.given, features.family, features.surnames, features.dob, features.birth_years, features.sex,
+            features.nhs, features.agency_person_id, features.postcode, features.household, features.town,
+            features.building)
+
+
+def still_fits(store: LinkStore, model: LinkageModel, features: MentionFeatures, person: str) -> bool:
+    """Whether a linked mention's (possibly changed) details still belong with its person: unchanged, the
+    person's only mention, or matching another of its mentions as strongly as a new link must, unguarded."""
+    before = store.features_of(features.mention_key)
+    if before is None or identifying(before) == identifying(features):
+        return True
+    others = [m for m in store.mentions_of([person]).get(person, []) if m.mention_key != features.mention_key]
+    if not others:
+        return True
+    if merge_conflict([features], others) is not None:
+        return False
+    if _strong_method(features, others) is not None:
+        return True
+    return max(score_pair(model, features, m).weight for m in others) >= model.link_weight
+
+
 __all__ = [
     "LinkDecision", "LinkStore", "MentionKey", "candidate_conflict", "link_record", "twin_conflict",
 ]
@@ -259,6 +298,7 @@ class InMemoryStore:
         self.merged_into: dict[str, str] = {}
         self.reviews: list[tuple[MentionKey, str, str, float]] = []
         self.merges: list[tuple[str, str, Mapping[str, Any]]] = []
+        self.relinks: list[tuple[MentionKey, str, str]] = []
         self._next = 0
 
     def find_people(self, keys: Iterable[str]) -> dict[str, set[str]]:
@@ -299,6 +339,18 @@ class InMemoryStore:
         self.members.setdefault(person, {})[features.mention_key] = features
         if decision.method != "kept":
             self.decisions[features.mention_key] = decision
+
+    def features_of(self, mention: MentionKey) -> MentionFeatures | None:
+        person = self.link.get(mention)
+        return self.members.get(person, {}).get(mention) if person is not None else None
+
+    def relinked(self, features: MentionFeatures, before: str, after: str, evidence: Mapping[str, Any]) -> None:
+        self.relinks.append((features.mention_key, before, after))
+        # The person left behind keeps only the keys of the mentions it still has.
+        for key in self.keys_of.pop(before, set()):
+            self.index[key].discard(before)
+        for remaining in self.members.get(before, {}).values():
+            self.add_keys(before, blocking_keys(remaining))
 
     def remove_mention(self, mention: MentionKey) -> None:
         person = self.link.pop(mention, None)
