@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -183,7 +183,7 @@ class DatabaseStore:
         held = self._held.setdefault(person, set())
         missing = [k for k in keys if k not in held]
         if missing:
-            BlockingKey.objects.bulk_create([BlockingKey(key=k, person_id=int(person)) for k in missing], ignore_conflicts=True)
+            add_blocking_keys(int(person), missing)
             held.update(missing)
 
     def merge(self, keep: str, absorb: str, evidence: Mapping[str, Any]) -> None:
@@ -215,6 +215,20 @@ class DatabaseStore:
             mention=self.mentions[features.mention_key], person_id=int(person), candidate_id=int(candidate),
             probability=score.probability, explanation={"weight": round(score.weight, 2), "fields": score.explain()},
         )
+
+
+def add_blocking_keys(person: int, keys: Sequence[str]) -> None:
+    """Give ``person`` these keys (those it holds already are skipped by the database), in one statement:
+    the real-time path writes a few dozen keys per new person, and model instances would cost more than the SQL."""
+    table = BlockingKey._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"INSERT INTO {table} (key, person_id) SELECT unnest(%s::varchar[]), %s "  # noqa: S608
+                           "ON CONFLICT DO NOTHING", [list(keys), person])
+        else:
+            rows = ", ".join(["(%s, %s)"] * len(keys))
+            cursor.execute(f"INSERT OR IGNORE INTO {table} (key, person_id) VALUES {rows}",  # noqa: S608
+                           [value for key in keys for value in (key, person)])
 
 
 def stored_features(features: MentionFeatures, mention: Mention) -> dict[str, Any]:
