@@ -38,6 +38,16 @@ def machine() -> str:
             f"duckdb {duckdb.__version__}")
 
 
+def revision() -> str:
+    """The commit the benchmark ran (``+`` when the identity code had uncommitted changes)."""
+    root = DOCS.parents[1]
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True,
+                          check=False).stdout.strip() or "unknown"
+    dirty = subprocess.run(["git", "status", "--porcelain", "src/openmash/identity", "bench"], cwd=root,
+                           capture_output=True, text=True, check=False).stdout.strip()
+    return head + ("+" if dirty else "")
+
+
 def write_section(title: str, text: str) -> None:
     """Replace (or add) the subsection ``### {title}...`` inside ``## Identity``, leaving other sections alone."""
     doc = DOCS.read_text(encoding="utf-8") if DOCS.exists() else "# Benchmarks\n"

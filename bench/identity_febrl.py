@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _identity_docs import machine, write_section  # noqa: E402
+from _identity_docs import machine, revision, write_section  # noqa: E402
 
 
 def why_missed(dataset, person_of, model) -> collections.Counter[str]:  # type: ignore[no-untyped-def]
@@ -82,7 +82,7 @@ def main(argv: list[str]) -> int:
                      f"{sum(why.values()):,}: " + ", ".join(f"{k} {v:,}" for k, v in why.most_common()) + ".")
     text = f"""### FEBRL: FEBRL4 (link 5,000 + 5,000) and FEBRL3 (deduplicate 5,000) through the contract
 
-Command: `.venv/bin/python bench/identity_febrl.py` (run {time.strftime('%Y-%m-%d')}; part of `make bench`; the test is
+Command: `.venv/bin/python bench/identity_febrl.py` (run {time.strftime('%Y-%m-%d')} at commit {revision()}; part of `make bench`; the test is
 `tests/identity/test_febrl.py`). Machine: {machine()}.
 
 Each FEBRL row becomes a contract record (`openmash.identity.febrl`: given and family name, date of birth when it

@@ -46,7 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _identity_docs import machine, write_section  # noqa: E402
+from _identity_docs import machine, revision, write_section  # noqa: E402
 
 TARGET_P95_MS = 10.0
 STAGE = "openmash.identity.services.link_record_version"
@@ -382,7 +382,7 @@ def docs_text(args: argparse.Namespace, prep: dict[str, Any], results: dict[str,
                        f"nothing reaches 0.99); set-up {twin['setup_s']:.0f} s. Peak {splink['peak_mb']:,.0f} MiB.")
     return f"""### Real time: one person-in-record against {args.persons:,} stored persons
 
-Command: `.venv/bin/python bench/identity_realtime.py --persons {args.persons} --probes {args.probes} --splink-probes {args.splink_probes}` (run {time.strftime('%Y-%m-%d')}; part of `make bench`).
+Command: `.venv/bin/python bench/identity_realtime.py --persons {args.persons} --probes {args.probes} --splink-probes {args.splink_probes}` (run {time.strftime('%Y-%m-%d')} at commit {revision()}; part of `make bench`).
 Machine: {machine()}.
 
 Stored: {args.persons:,} people, one person-record each (`bench/_identity_people.py`, seed {args.seed}), bulk-loaded by the

@@ -46,7 +46,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _identity_docs import machine, write_section  # noqa: E402
+from _identity_docs import machine, revision, write_section  # noqa: E402
 
 TARGET_RATIO = 1.2
 
@@ -248,7 +248,7 @@ def docs_text(args: argparse.Namespace, prep: dict[str, Any], results: dict[str,
             for name, r in results.items())
     return f"""### Batch rebuild: {prep['records']:,} person-records
 
-Command: `.venv/bin/python bench/identity_rebuild.py --records {args.records}` (run {time.strftime('%Y-%m-%d')}; part of `make bench`).
+Command: `.venv/bin/python bench/identity_rebuild.py --records {args.records}` (run {time.strftime('%Y-%m-%d')} at commit {revision()}; part of `make bench`).
 Machine: {machine()}. Load average during the run: {load_average} (the machine is shared).
 
 Data: {prep['records']:,} person-records of {prep['persons']:,} people (`bench/_identity_people.py`, seed {args.seed}; 1–4
