@@ -60,3 +60,19 @@ def test_an_uncertain_match_goes_to_review_and_does_not_link():
     assert decision.method in ("review", "new")
     if decision.method == "review":
         assert store.reviews and store.reviews[0][1] == decision.person
+
+
+def test_a_corrected_version_that_fits_another_person_moves_there():
+    store = InMemoryStore()
+    anna = {"given_names": "Anna", "family_name": "Kowalska", "date_of_birth": "1990-02-03", "nhs_number": "9990000034"}
+    gosia = {"given_names": "Małgorzata", "family_name": "Szymańska", "date_of_birth": "1978-06-07", "nhs_number": "9990000026"}
+    first = list(_link(store, person(**gosia, address=HOME)).values())[0].person
+    second = list(_link(store, person(**anna)).values())[0].person
+    police = _link(store, person(given_names="Gosia", family_name="Szymańska", date_of_birth="1978-06-07", address=HOME),
+                   agency="police", record_id="POL-9", kind="police_incident")
+    assert list(police.values())[0].person == first
+    corrected = _link(store, person(given_names="Anna", family_name="Kowalska", date_of_birth="1990-02-03"),
+                      agency="police", record_id="POL-9", kind="police_incident", version=2)
+    assert list(corrected.values())[0].person == second
+    assert store.relinks == [(("police", "POL-9", "p1"), first, second)]
+    assert not any(key.startswith("SD:KOWALSKA") for key in store.keys_of[first])
