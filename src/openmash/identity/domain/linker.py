@@ -144,12 +144,12 @@ def _options(
     options: list[_Option] = []
     for person, mentions in found.items():
         others = [m for m in mentions if m.mention_key != features.mention_key]
-        if not others or candidate_conflict(features, others) is not None:
+        if not others:
             continue
         best: tuple[PairScore, MentionFeatures] | None = None
         seen: set[tuple[Any, ...]] = set()
         for m in others:
-            signature = (m.given, m.family, m.surnames, m.dob, m.birth_years, m.sex, m.nhs, m.agency, m.agency_person_id, m.postcode, m.household)
+            signature = (m.agency, *identifying(m))
             if signature in seen:
                 continue
             seen.add(signature)
@@ -157,7 +157,14 @@ def _options(
             if best is None or s.weight > best[0].weight:
                 best = (s, m)
         assert best is not None
-        options.append(_Option(person, best[0], _strong_method(features, others), best[1]))
+        strong = _strong_method(features, others)
+        # Below the review threshold and without a strong identifier, a candidate can neither link nor be
+        # reviewed: it is dropped before the (costlier) guards are checked.
+        if strong is None and best[0].weight < model.review_weight:
+            continue
+        if candidate_conflict(features, others) is not None:
+            continue
+        options.append(_Option(person, best[0], strong, best[1]))
     options.sort(key=lambda o: (o.strong is None, -o.score.weight))
     return options
 
