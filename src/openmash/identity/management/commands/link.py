@@ -25,7 +25,8 @@ class Command(BaseCommand):
                                   "the same on Splink's Spark backend (local mode; needs pyspark and Java 17).")
         explain = sub.add_parser("explain", help="Why a person-in-record joined its person.")
         explain.add_argument("mention", metavar="AGENCY:RECORD_ID:REF")
-        undo = sub.add_parser("undo", help="Undo a merge (default: the latest one not yet undone).")
+        undo = sub.add_parser("undo", help="Undo a merge, or a person-in-record's move to another person after its record "
+                                           "changed (default: the latest not yet undone).")
         undo.add_argument("event", nargs="?", type=int)
         review = sub.add_parser("review", help="List open uncertain matches, or decide one.")
         review.add_argument("review_id", nargs="?", type=int)
@@ -84,7 +85,8 @@ class Command(BaseCommand):
             split = undo_merge(event_id=options.get("event"), actor=Actor(options["actor"]))
         except NothingToUndoError as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"undid merge #{split.undoes_id}: {len(split.mentions)} mention(s) returned")
+        what = "merge" if split.kind == "split" else "relink"
+        self.stdout.write(f"undid {what} #{split.undoes_id}: {len(split.mentions)} mention(s) returned")
 
     def _review(self, options: dict[str, Any]) -> None:
         from openmash.identity.models import MatchReview
