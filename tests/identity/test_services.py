@@ -158,6 +158,35 @@ def test_the_database_applies_the_candidate_rule_as_the_linker_does(tmp_path):
         assert set(store.candidate_mentions(keys)) == expected
 
 
+def test_a_key_held_by_more_than_max_block_people_is_broad_however_many_hold_it(tmp_path):
+    from collections import defaultdict
+
+    from openmash.identity.domain.linker import MAX_BLOCK, candidate_people
+    from openmash.identity.services import DatabaseStore
+
+    ingest(tmp_path, *[record(f"GP-{i}", agency="gp", kind="gp_registration",
+                              people=[adult(given_names="John", family_name="Smith", sex="male",
+                                            date_of_birth=f"1980-0{i + 1}-1{i}",
+                                            address={"lines": [f"{i + 1} Mill Lane"], "town": "Boston",
+                                                     "postcode": f"PE21 {i + 1}AA"})]) for i in range(3)])
+    # National scale: many more John Smiths than MAX_BLOCK, and a broad block of Smiths born in 1980.
+    extra = Person.objects.bulk_create([Person(person_id=f"PX{i:05d}") for i in range(MAX_BLOCK + 40)])
+    BlockingKey.objects.bulk_create([BlockingKey(key="X:JOHN|SMITH", person=p) for p in extra])
+    BlockingKey.objects.bulk_create([BlockingKey(key="SY:SMITH|1980", person=p) for p in extra[:40]])
+    holders: dict[str, set[str]] = defaultdict(set)
+    for key, person in BlockingKey.objects.values_list("key", "person_id"):
+        holders[key].add(str(person))
+    assert len(holders["X:JOHN|SMITH"]) > MAX_BLOCK + 1
+    store = DatabaseStore({}, "")
+    linked = {str(p) for p in MentionLink.objects.values_list("person_id", flat=True)}
+    for keys in ({"X:JOHN|SMITH"}, {"X:JOHN|SMITH", "SY:SMITH|1980"}, {"X:JOHN|SMITH", "GY:JOHN|1980"}, set(holders)):
+        expected = candidate_people({k: holders[k] for k in keys}) & linked
+        assert set(store.candidate_mentions(keys)) == expected
+    # The huge key together with one broad key is not enough; with a narrow one it is.
+    assert set(store.candidate_mentions({"X:JOHN|SMITH", "SY:SMITH|1980"})) == set()
+    assert set(store.candidate_mentions({"X:JOHN|SMITH", "GY:JOHN|1980"})) == linked
+
+
 def test_a_new_version_whose_person_fits_someone_else_moves_and_undo_moves_it_back(tmp_path):
     ingest(tmp_path,
            record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),

@@ -19,7 +19,7 @@ from django.utils import timezone
 from openmash.identity.domain import linker
 from openmash.identity.domain.blocking import blocking_keys
 from openmash.identity.domain.features import MentionFeatures, mention_features
-from openmash.identity.domain.linker import MAX_BLOCK, SMALL_BLOCK, LinkDecision, MentionKey
+from openmash.identity.domain.linker import MAX_BLOCK, SMALL_BLOCK, LinkDecision, MentionKey, is_strong_key
 from openmash.identity.domain.scoring import LinkageModel as ScoringModel
 from openmash.identity.domain.scoring import PairScore
 from openmash.identity.models import (
@@ -101,12 +101,12 @@ class DatabaseStore:
         wanted = sorted(set(keys))
         if not wanted:
             return {}
-        keys_table, links_table = BlockingKey._meta.db_table, MentionLink._meta.db_table
-        placeholders = ", ".join(["%s"] * len(wanted))
+        links_table = MentionLink._meta.db_table
+        held, held_params = _held_sql(wanted)
         # The rule of candidate_people: any strong key or a key held by at most SMALL_BLOCK people; else
         # at least two keys held by at most MAX_BLOCK people each. Only identifiers are interpolated.
         sql = f"""
-            WITH held AS (SELECT key, person_id FROM {keys_table} WHERE key IN ({placeholders})),
+            WITH held AS ({held}),
             sizes AS (SELECT key, count(*) AS n FROM held GROUP BY key),
             chosen AS (
                 SELECT held.person_id FROM held JOIN sizes ON sizes.key = held.key
@@ -118,7 +118,7 @@ class DatabaseStore:
         """  # noqa: S608
         out: dict[str, list[MentionFeatures]] = {}
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*wanted, SMALL_BLOCK, MAX_BLOCK])
+            cursor.execute(sql, [*held_params, SMALL_BLOCK, MAX_BLOCK])
             for person_id, features in cursor.fetchall():
                 data = json.loads(features) if isinstance(features, str | bytes) else features
                 out.setdefault(str(person_id), []).append(MentionFeatures.from_json(data))
@@ -215,6 +215,29 @@ class DatabaseStore:
             mention=self.mentions[features.mention_key], person_id=int(person), candidate_id=int(candidate),
             probability=score.probability, explanation={"weight": round(score.weight, 2), "fields": score.explain()},
         )
+
+
+#: SQLite refuses a compound SELECT of more than 500 parts.
+_SQLITE_MAX_UNION = 400
+
+
+def _held_sql(keys: Sequence[str]) -> tuple[str, list[Any]]:
+    """(key, person_id) rows for the keys, each name-based key's holders read up to MAX_BLOCK + 1 only: a key
+    held by more people (John Smith at national scale) counts as broad whatever its true size, so the read
+    stays bounded however large the index grows. Strong keys are read whole."""
+    table = BlockingKey._meta.db_table
+    if connection.vendor == "postgresql":
+        # Only identifiers and constants are interpolated.
+        sql = (f"SELECT w.key, h.person_id FROM unnest(%s::varchar[]) AS w(key) CROSS JOIN LATERAL ("  # noqa: S608
+               f"SELECT person_id FROM {table} WHERE key = w.key "
+               f"LIMIT CASE WHEN w.key LIKE 'N:%%' OR w.key LIKE 'A:%%' THEN NULL ELSE {MAX_BLOCK + 1} END) AS h")
+        return sql, [list(keys)]
+    if len(keys) > _SQLITE_MAX_UNION:
+        # A record naming many people: the unbounded read, the same rule.
+        return f"SELECT key, person_id FROM {table} WHERE key IN ({', '.join(['%s'] * len(keys))})", list(keys)  # noqa: S608
+    parts = [f"SELECT key, person_id FROM (SELECT key, person_id FROM {table} WHERE key = %s"  # noqa: S608
+             f"{'' if is_strong_key(key) else f' LIMIT {MAX_BLOCK + 1}'}) AS k{i}" for i, key in enumerate(keys)]
+    return " UNION ALL ".join(parts), list(keys)
 
 
 def add_blocking_keys(person: int, keys: Sequence[str]) -> None:
