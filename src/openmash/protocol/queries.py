@@ -109,6 +109,7 @@ class DatabaseHistory:
         # Per processed version: the confidential index does not change while one version is assessed.
         self._all_confidential: dict[str, list[Any]] | None = None
         self._with_kind: dict[tuple[str, ...], set[str]] = {}
+        self._facts: dict[tuple[int, Any], dict[RecordKey, IncidentFacts | None]] = {}
 
     # --- HistoryProvider ------------------------------------------------------------------------
 
@@ -208,8 +209,15 @@ class DatabaseHistory:
         return {k: self._record_pks[k] for k in keys if k in self._record_pks}
 
     def incident_facts(self, keys: Collection[RecordKey], cursor: Cursor) -> Mapping[RecordKey, IncidentFacts]:
-        if not keys:
-            return {}
+        # One assessment asks about the same incidents for each person in it: read each once per cursor.
+        known = self._facts.setdefault((cursor.seq, cursor.recorded_at), {})
+        missing = [k for k in keys if k not in known]
+        if missing:
+            found = self._read_incident_facts(missing, cursor)
+            known.update({k: found.get(k) for k in missing})
+        return {k: facts for k in keys if (facts := known[k]) is not None}
+
+    def _read_incident_facts(self, keys: Collection[RecordKey], cursor: Cursor) -> Mapping[RecordKey, IncidentFacts]:
         pks = self._pks(keys)
         by_pk = {pk: key for key, pk in pks.items()}
         rows = IncidentAssessment.objects.filter(

@@ -251,6 +251,7 @@ def _apply_changes(version: RecordVersion, outcome: Outcome, events: list[Event]
         return
     by_id = {n.notification_id: n for n in Notification.objects.filter(
         notification_id__in=[c.notification_id for c in outcome.changes])}
+    created: list[Notification] = []
     for change in outcome.changes:
         current = by_id.get(change.notification_id)
         if change.action == amendments.WITHDRAW:
@@ -269,18 +270,21 @@ def _apply_changes(version: RecordVersion, outcome: Outcome, events: list[Event]
         assert change.due_by is not None
         fields = _notification_fields(version, rendered, change.due_by)
         if current is None:
-            current = Notification.objects.create(notification_id=change.notification_id, created_at=recorded_at,
-                                                  **fields)
-            events.append(_event("notification.created", current))
-        else:
-            for key, value in fields.items():
-                setattr(current, key, value)
-            current.amended_at = recorded_at
-            current.withdrawn_at = None
-            current.revision += 1
-            current.save()
-            events.append(_event("notification.amended", current))
+            created.append(Notification(notification_id=change.notification_id, created_at=recorded_at, **fields))
+            continue
+        for key, value in fields.items():
+            setattr(current, key, value)
+        current.amended_at = recorded_at
+        current.withdrawn_at = None
+        current.revision += 1
+        current.save()
+        events.append(_event("notification.amended", current))
         enqueue_deliveries(current, recorded_at)
+    # New notifications (the usual case: an incident tells five or six teams) in one statement, their
+    # deliveries in another.
+    Notification.objects.bulk_create(created)
+    events.extend(_event("notification.created", n) for n in created)
+    enqueue_deliveries_many(created, recorded_at)
 
 
 def _notification_fields(version: RecordVersion, r: Rendered, due: dt.datetime) -> dict[str, Any]:
@@ -418,15 +422,25 @@ def acknowledge(notification: Notification, *, actor: Actor, at: dt.datetime) ->
 
 def enqueue_deliveries(n: Notification, at: dt.datetime) -> None:
     """One delivery per channel for this revision: the inbox at once (delivered when created), pushes pending."""
-    key = f"{n.notification_id}:{n.revision}"
-    rows = [Delivery(notification=n, channel=Delivery.Channel.INBOX, revision=n.revision,
-                     idempotency_key=f"{key}:inbox", status=Delivery.Status.DELIVERED, created_at=at,
-                     next_attempt_at=at, delivered_at=at)]
-    endpoints = Endpoint.objects.filter(agency=n.recipient_agency, active=True, team__in=["", n.recipient_team or ""])
-    for endpoint in endpoints:
-        rows.append(Delivery(notification=n, endpoint=endpoint, channel=endpoint.channel, revision=n.revision,
-                             idempotency_key=f"{key}:{endpoint.channel}:{endpoint.pk}", created_at=at,
-                             next_attempt_at=at))
+    enqueue_deliveries_many([n], at)
+
+
+def enqueue_deliveries_many(notifications: Sequence[Notification], at: dt.datetime) -> None:
+    """``enqueue_deliveries`` for several notifications: the endpoints read once, the deliveries written at once."""
+    if not notifications:
+        return
+    endpoints = list(Endpoint.objects.filter(agency__in={n.recipient_agency for n in notifications}, active=True))
+    rows = []
+    for n in notifications:
+        key = f"{n.notification_id}:{n.revision}"
+        rows.append(Delivery(notification=n, channel=Delivery.Channel.INBOX, revision=n.revision,
+                             idempotency_key=f"{key}:inbox", status=Delivery.Status.DELIVERED, created_at=at,
+                             next_attempt_at=at, delivered_at=at))
+        for endpoint in endpoints:
+            if endpoint.agency == n.recipient_agency and endpoint.team in ("", n.recipient_team or ""):
+                rows.append(Delivery(notification=n, endpoint=endpoint, channel=endpoint.channel, revision=n.revision,
+                                     idempotency_key=f"{key}:{endpoint.channel}:{endpoint.pk}", created_at=at,
+                                     next_attempt_at=at))
     # A re-run of the same change finds its deliveries already there: nothing is sent twice.
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
 

@@ -215,15 +215,23 @@ def _supervised_adult(c: _Collector) -> None:
     recipient = policy.alerts.recipients[SUPERVISED_ADULT_WITH_CHILDREN]
     barred = policy.confidentiality.is_barred(recipient)
     pairs: list[tuple[str, str]] = []  # (supervised person, child)
-    # Cheap filters first: who was ever supervised, and which named people ever shared a household key with them.
-    ever_supervised = set(ev.provider.persons_with_kind((kind,), None, ev.cursor))
-    if not ever_supervised:
-        return
+    # Cheap filters first: which named people ever shared a household key with someone, and which of them all
+    # were ever supervised (asked of these people only: the read grows with the household, not the county).
     named = list(ev.named)
     keys = ev.provider.household_keys_of(named, ev.cursor)
     neighbours = set(ev.provider.persons_at_keys({k for p in named for k in keys.get(p, ())}, ev.cursor))
-    if not (neighbours | set(named)) & ever_supervised:
+    asked = neighbours | set(named)
+    ever_supervised = set(ev.provider.persons_with_kind((kind,), asked, ev.cursor))
+    if not ever_supervised:
         return
+
+    def was_supervised(people: list[str]) -> list[str]:
+        unknown = [p for p in people if p not in asked]
+        if unknown:
+            asked.update(unknown)
+            ever_supervised.update(ev.provider.persons_with_kind((kind,), unknown, ev.cursor))
+        return [p for p in people if p in ever_supervised]
+
     for pid in named:
         if pid in ever_supervised and ev.history(pid).open_spans(kind):
             latest = ev.latest_known_address(pid)
@@ -234,8 +242,8 @@ def _supervised_adult(c: _Collector) -> None:
         if ev.is_child(pid):
             latest = ev.latest_known_address(pid)
             if latest is not None:
-                pairs += [(s, pid) for s in ev.living_at(latest.normalised, exclude=[pid])
-                          if s in ever_supervised and ev.history(s).open_spans(kind)]
+                pairs += [(s, pid) for s in was_supervised(list(ev.living_at(latest.normalised, exclude=[pid])))
+                          if ev.history(s).open_spans(kind)]
     for supervised, child in dict.fromkeys(pairs):
         home = ev.latest_known_address(supervised)
         child_home = ev.latest_known_address(child)
