@@ -2,7 +2,7 @@
 with a 300-event chronology, on PostgreSQL with 1,000,000 persons (and SQLite for comparison).
 
     .venv/bin/python bench/casework_pages.py [--persons N] [--queued N] [--events N] [--backends postgres,sqlite]
-                                             [--requests N] [--keep] [--no-docs]
+                                             [--requests N] [--keep] [--no-docs] [--profile]
 
 Each backend runs in its own process on a fresh database, migrated, then seeded in bulk straight into the
 shared data model (records, versions, mentions, links, assessments, triage items, notifications: the rows
@@ -10,7 +10,10 @@ ingest and the pipeline would write, without running them). Server time is one f
 (middleware, access layer and audit write, queries, template) through the test client, signed in as the
 demo triage officer and social worker; the first requests warm caches and are not counted. The section
 "Casework pages" of docs/benchmarks.md is rewritten with the result. ``--keep`` leaves the PostgreSQL
-database in place and prints its URL (for the locust run in bench/locustfile_casework.py).
+database in place and prints its URL (for the locust run in bench/locustfile_casework.py); ``--database URL``
+runs against such a kept database again (migrated, not re-seeded; PostgreSQL only; set
+OPENMASH_BENCH_VAR_DIR to the folder the kept run printed: it holds the field-encryption keys). ``--profile``
+times nothing: it prints each page's SQL statement count and a cProfile of one request (docs untouched).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -188,6 +192,41 @@ def _time(client: object, url: str, n: int) -> dict[str, float]:
             "max": samples[-1], "cpu_p50": statistics.median(cpu)}
 
 
+def _profile(client: object, url: str) -> str:
+    """SQL statements and the functions where one request's Python time goes (after warm-up)."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+
+    for _ in range(3):
+        client.get(url)  # type: ignore[attr-defined]
+    captured: list[tuple[float, str]] = []
+
+    def timed(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            captured.append((time.perf_counter() - started, sql))
+
+    with connection.execute_wrapper(timed):
+        client.get(url)  # type: ignore[attr-defined]
+    profiler = cProfile.Profile()
+    started = time.process_time()
+    profiler.runcall(client.get, url)  # type: ignore[attr-defined]
+    cpu = (time.process_time() - started) * 1000
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(r"openmash|template|json|copy", 30)
+    stats.sort_stats("tottime").print_stats(25)
+    lines = [f"{url}: {len(captured)} SQL statements ({sum(t for t, _ in captured) * 1000:.0f} ms), "
+             f"{cpu:.0f} ms CPU under the profiler"]
+    lines += [f"  {t * 1000:.1f} ms  {sql[:400]}" for t, sql in sorted(captured, key=lambda q: -q[0])[:8]]
+    return "\n".join(lines) + "\n" + out.getvalue()
+
+
 def worker(database_url: str, args: argparse.Namespace) -> None:
     os.environ["OPENMASH_DATABASE_URL"] = database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "openmash.config.settings")
@@ -206,9 +245,14 @@ def worker(database_url: str, args: argparse.Namespace) -> None:
     settings.OPENMASH_MFA_REQUIRED = False
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0, skip_checks=True)
-    load_directory(read_directory(DEMO_DIRECTORY), actor=Actor.system("bench"), passwords="demo-password-1")
+    from openmash.identity.models import Person
+
     started = time.perf_counter()
-    ids = seed(args.persons, args.queued, args.events)
+    if Person.objects.exists():  # --database: a database an earlier run seeded and kept
+        ids = {"child": "P0000000"}
+    else:
+        load_directory(read_directory(DEMO_DIRECTORY), actor=Actor.system("bench"), passwords="demo-password-1")
+        ids = seed(args.persons, args.queued, args.events)
     seeded = time.perf_counter() - started
     if "postgresql" in database_url or database_url.startswith("postgres"):
         from django.db import connection
@@ -225,6 +269,10 @@ def worker(database_url: str, args: argparse.Namespace) -> None:
         f"child page, {args.events}-event chronology": (social, f"/people/{ids['child']}/"),
         "child chronology, filtered (police, significant)": (social, f"/people/{ids['child']}/?agency=police&significant=on"),
     }
+    if args.profile:
+        for client, url in pages.values():
+            print(_profile(client, url), file=sys.stderr)
+        return
     results = {name: _time(client, url, args.requests) for name, (client, url) in pages.items()}
     print(json.dumps({"seeded_s": seeded, "results": results, "load": os.getloadavg()[0]}))
 
@@ -238,6 +286,8 @@ def main() -> int:
     parser.add_argument("--backends", default="postgres,sqlite")
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--no-docs", action="store_true")
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--database", default="", help="a kept PostgreSQL database to run against again")
     parser.add_argument("--worker", default="")
     args = parser.parse_args()
     if args.worker:
@@ -246,16 +296,19 @@ def main() -> int:
     admin_url = os.environ.get("OPENMASH_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     results: dict[str, dict[str, object]] = {}
     for backend in args.backends.split(","):
-        folder = tempfile.mkdtemp(prefix="openmash-bench-")
+        # The var folder holds the field-encryption keys: a kept database is read with the folder it was made with.
+        folder = os.environ.get("OPENMASH_BENCH_VAR_DIR") or tempfile.mkdtemp(prefix="openmash-bench-")
         database = f"openmash_bench_casework_{uuid.uuid4().hex[:8]}"
-        if backend == "postgres":
+        if backend == "postgres" and args.database:
+            url, database, args.keep = args.database, args.database.rsplit("/", 1)[-1], True
+        elif backend == "postgres":
             subprocess.run(["psql", f"{admin_url}/postgres", "-qc", f"CREATE DATABASE {database}"], check=True)
             url = f"{admin_url}/{database}"
         else:
             url = f"sqlite:///{folder}/bench.sqlite3"
         persons = args.persons if backend == "postgres" else min(args.persons, 100_000)
         command = [sys.executable, __file__, "--worker", url, "--persons", str(persons), "--queued", str(args.queued),
-                   "--events", str(args.events), "--requests", str(args.requests)]
+                   "--events", str(args.events), "--requests", str(args.requests)] + (["--profile"] * args.profile)
         try:
             done = subprocess.run(command, check=True, capture_output=True, text=True,
                                   env={**os.environ, "OPENMASH_VAR_DIR": folder})
@@ -266,11 +319,16 @@ def main() -> int:
             if backend == "postgres" and not args.keep:
                 subprocess.run(["psql", f"{admin_url}/postgres", "-qc", f"DROP DATABASE IF EXISTS {database}"],
                                check=False)
+        if args.profile:
+            print(done.stderr)
+            continue
         found = json.loads(done.stdout.strip().splitlines()[-1])
         results[backend] = {**found, "persons": persons}
         print(backend, json.dumps(found, indent=1))
         if backend == "postgres" and args.keep:
-            print(f"kept: {url}")
+            print(f"kept: {url} (OPENMASH_BENCH_VAR_DIR={folder})")
+    if args.profile:
+        return 0
     if not args.no_docs:
         write_docs(results, args)
     worst = max((r["p95"] for r in results.get("postgres", {}).get("results", {}).values()), default=0.0)  # type: ignore[union-attr]

@@ -109,9 +109,17 @@ def context_for(data: Any, *, ref_person: Mapping[str, str] | None = None,
 
 def withhold_confidential(decision: Decision, data: Mapping[str, Any], *, source_agency: str | None,
                           context: Context | None = None) -> dict[str, Any]:
-    """``data`` with §4 applied when this viewer is barred from confidential addresses in it."""
+    """``data`` with §4 applied when this viewer is barred from confidential addresses in it (always a copy)."""
     if not decision.withholds_confidential_from(source_agency):
         return copy.deepcopy(dict(data))
+    return _withheld(decision, dict(data), source_agency=source_agency, context=context)
+
+
+def _withheld(decision: Decision, data: dict[str, Any], *, source_agency: str | None,
+              context: Context | None) -> dict[str, Any]:
+    """§4 on data the caller already owns (``filter_person``/``filter_record`` copied it): not copied again."""
+    if not decision.withholds_confidential_from(source_agency):
+        return data
     from openmash.protocol.domain.redaction import Audience, redact
 
     ctx = context if context is not None else context_for(data)
@@ -145,7 +153,7 @@ def present_person(decision: Decision, data: Mapping[str, Any], *, source_agency
     if context is None and decision.withholds_confidential_from(source_agency):
         pid = data.get("person_id")
         context = context_for(data, person_ids=[pid] if isinstance(pid, str) else ())
-    return withhold_confidential(decision, shown, source_agency=source_agency, context=context)
+    return _withheld(decision, shown, source_agency=source_agency, context=context)
 
 
 def present_record(decision: Decision, data: Mapping[str, Any], *, about_refs: Collection[str] = (),
@@ -167,7 +175,7 @@ def present_record(decision: Decision, data: Mapping[str, Any], *, about_refs: C
 
             ref_person = person_ids_of_record(agency, record_id)
         context = context_for(data, ref_person=ref_person)
-    return withhold_confidential(decision, shown, source_agency=agency, context=context)
+    return _withheld(decision, shown, source_agency=agency, context=context)
 
 
 def present_text(decision: Decision, text: str, *, source_agency: str | None, context: Context) -> str:

@@ -21,10 +21,21 @@ def authority_fingerprint(user: object) -> str:
     return f"{team}|{','.join(roles)}"
 
 
+#: How stale ``last_seen`` may be before a request writes the session again. The idle limit is therefore
+#: enforced to within this many seconds (a session may end up to a minute early, never late), and most
+#: requests leave the session row untouched.
+LAST_SEEN_GRANULARITY_SECONDS = 60
+
+
 class SessionTimeoutMiddleware:
-    """Ends a session after ``SESSION_IDLE_SECONDS`` without a request (the absolute limit is the cookie age),
-    and at once when the user has been disabled or has moved team or role (checked on every request, so a
-    session outlives such a change by no request at all)."""
+    """Ends a session after ``SESSION_IDLE_SECONDS`` without a request and ``SESSION_COOKIE_AGE`` after sign-in
+    (the absolute limit), and at once when the user has been disabled or has moved team or role (checked on
+    every request, so a session outlives such a change by no request at all).
+
+    ``last_seen`` is written at most once a minute (``LAST_SEEN_GRANULARITY_SECONDS``): a session idle for
+    ``SESSION_IDLE_SECONDS`` minus up to 60 s may already be ended. ``signed_in_at`` is written once; the
+    absolute limit is measured from it, so saving the session does not extend it.
+    """
 
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
@@ -36,15 +47,20 @@ class SessionTimeoutMiddleware:
             # re-enabling the account never revives it.
             request.session.flush()
         if user is not None and user.is_authenticated:
+            session = request.session
             now = time.time()
-            last = request.session.get("last_seen", now)
+            last = float(session.get("last_seen", now))
+            signed_in = float(session.get("signed_in_at", now))
             authority = authority_fingerprint(user)
-            held = request.session.get("authority", authority)
-            if now - float(last) > settings.SESSION_IDLE_SECONDS or not user.is_active or held != authority:
+            held = session.get("authority", authority)
+            if (now - last > settings.SESSION_IDLE_SECONDS - LAST_SEEN_GRANULARITY_SECONDS
+                    or now - signed_in > settings.SESSION_COOKIE_AGE or not user.is_active or held != authority):
                 logout(request)
                 return redirect(settings.LOGIN_URL)
-            request.session["last_seen"] = now
-            request.session["authority"] = authority
+            if "signed_in_at" not in session or "authority" not in session:
+                session["signed_in_at"], session["authority"] = signed_in, authority
+            if now - last >= LAST_SEEN_GRANULARITY_SECONDS or "last_seen" not in session:
+                session["last_seen"] = now
         return self.get_response(request)
 
 

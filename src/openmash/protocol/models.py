@@ -155,6 +155,8 @@ class Alert(models.Model):
             models.Index(fields=["kind", "once_person"], name="alert_once_person"),
             models.Index(fields=["kind", "once_record"], name="alert_once_record"),
             models.Index(fields=["created_at", "alert_id"], name="alert_order"),
+            #: A person's alerts: the access layer's alert relationship and the person page read by person.
+            models.Index(fields=["person_id_then", "created_at"], name="alert_person"),
         ]
 
     def __str__(self) -> str:

@@ -162,13 +162,16 @@ class _Named:
 
 
 def _mentions(person_id: str) -> list[_Named]:
+    # Of each record, only the parts a timeline row shows are read (``_for_timeline``): not its narrative or
+    # people, which are most of the document (and, sealed at rest, would each be decrypted for nothing).
     rows = (Mention.objects.filter(link__person__person_id=person_id, active=True, record__withdrawn=False,
                                    record__current__isnull=False)
             .order_by("record__current__occurred_at", "pk")
             .values_list("pk", "ref", "role", "data", "record_id", "record__agency", "record__record_id",
                          "record__kind", "record__current__occurred_at", "record__current__ended_at",
-                         "record__current__data"))
-    return [_Named(*row) for row in rows]
+                         "record__current__data__source", "record__current__data__details"))
+    return [_Named(*row[:10], {k: v for k, v in (("source", row[10]), ("record_id", row[6]), ("kind", row[7]),
+                                                ("details", row[11])) if v is not None}) for row in rows]
 
 
 #: The person's own details the page header uses; the disclosure filter decides which of them this viewer sees.

@@ -120,21 +120,29 @@ def chronology_rows(entries: Iterable[Any]) -> str:
     lived = escape(_("Lived in the household"))
     until = escape(_("to"))
     incident_url = reverse("web:incident", args=["AGENCY", "RECORD"])
+    words: dict[tuple[str, object], str] = {}
+
+    def word(family: str, code: object) -> str:  # the same few labels, hundreds of rows: look each up once
+        key = (family, code)
+        if key not in words:
+            words[key] = label_for(family, code)
+        return words[key]
+
     rows = []
     for e in entries:
-        what: str = escape(label_for("kind", e.kind))
+        what: str = escape(word("kind", e.kind))
         if e.is_incident:
             href = incident_url.replace("AGENCY", quote(e.agency, safe="")).replace("RECORD", quote(e.record_id, safe=""))
             what = f'<a class="govuk-link" href="{escape(href)}">{what}</a>'
         if e.significance == 3:
             what += f'<br><strong class="govuk-tag govuk-tag--red">{significant}</strong>'
         if e.roles:
-            what += f'<br><span class="govuk-body-s">{escape(", ".join(label_for("role", r) for r in e.roles))}</span>'
+            what += f'<br><span class="govuk-body-s">{escape(", ".join(word("role", r) for r in e.roles))}</span>'
         elif e.found_from_history:
             what += f'<br><span class="govuk-body-s">{lived}</span>'
         facts = "<br>".join(
-            f'<span class="govuk-body-s">{escape(label_for("fact", code))}: '
-            f'{escape(label_for(_FACT_FAMILY[code], value) if code in _FACT_FAMILY else value)}</span>'
+            f'<span class="govuk-body-s">{escape(word("fact", code))}: '
+            f'{escape(word(_FACT_FAMILY[code], value) if code in _FACT_FAMILY else value)}</span>'
             for code, value in e.facts)
         summary = (_level_tag(e.level) + " " if e.level else "") + facts
         if e.text:
@@ -145,7 +153,7 @@ def chronology_rows(entries: Iterable[Any]) -> str:
             when += f'<br><span class="govuk-body-s">{until} {escape(_day(e.ended_at))}</span>'
         marked = " openmash-row--significant" if e.significance == 3 else ""
         rows.append(f'<tr class="govuk-table__row{marked}"><td class="govuk-table__cell openmash-nowrap">{when}</td>'
-                    f'<td class="govuk-table__cell">{escape(label_for("agency", e.agency))}</td>'
+                    f'<td class="govuk-table__cell">{escape(word("agency", e.agency))}</td>'
                     f'<td class="govuk-table__cell">{what}</td><td class="govuk-table__cell">{summary}</td></tr>')
     return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
 

@@ -20,30 +20,34 @@ from openmash.web.pages.forms import ChronologyFilterForm
 PERIOD_DAYS = {"12m": 365, "3y": 3 * 365, "5y": 5 * 365}
 
 
+# The reads and their audit rows commit together; the page is rendered after the commit, so the audit
+# chain's head lock (taken by the first audit row) is not held while the template renders.
+
+
 @login_required
-@transaction.atomic
 def incident_view(request: HttpRequest, agency: str, record_id: str) -> HttpResponse:
     user = user_of(request)
-    access = access_incident(user, agency, record_id, source_ip=client_ip(request))
-    detail = incident_detail(access, user)
+    with transaction.atomic():
+        access = access_incident(user, agency, record_id, source_ip=client_ip(request))
+        detail = incident_detail(access, user)
     may_decide = (is_front_door(user) and detail.on_queue and not access.people.read_only
                   and (detail.decision is None or Role.TEAM_MANAGER in user.role_set()))
     return render(request, "casework/incident.html", {"incident": detail, "may_decide": may_decide})
 
 
 @login_required
-@transaction.atomic
 def person_view(request: HttpRequest, person_id: str) -> HttpResponse:
     user = user_of(request)
-    # Decide before following a merge: a merged id of someone foreign must be as absent as a made-up one.
-    decision = access_person_page(user, person_id, purpose="chronology", source_ip=client_ip(request))
-    current = resolve_person_id(person_id)
-    if current != person_id:
-        return redirect("web:person", person_id=current)
     moment = now()
     form = ChronologyFilterForm(request.GET or None, agencies=[], kinds=[])
     filters = _filters(form, moment)
-    page = person_page(person_id, decision, user, filters, now=moment, source_ip=client_ip(request))
+    with transaction.atomic():
+        # Decide before following a merge: a merged id of someone foreign must be as absent as a made-up one.
+        decision = access_person_page(user, person_id, purpose="chronology", source_ip=client_ip(request))
+        current = resolve_person_id(person_id)
+        if current != person_id:
+            return redirect("web:person", person_id=current)
+        page = person_page(person_id, decision, user, filters, now=moment, source_ip=client_ip(request))
     form = ChronologyFilterForm(request.GET or None, agencies=page.agencies, kinds=page.kinds)
     form.is_valid()
     return render(request, "casework/person.html", {"person": page, "form": form, "filtered": filters !=
