@@ -139,3 +139,69 @@ def test_a_decision_releases_the_allocation(family):
     assert not Allocation.objects.exists()
     with pytest.raises(services.CaseworkError, match="not_queued"):
         services.claim_incident(record=family, user=user("triage"), now=DECIDED)
+
+
+def _challenged(family):
+    decision = services.record_threshold_decision(record=family, outcome="nfa", rationale=RATIONALE,
+                                                  user=user("triage"), now=DECIDED)
+    return services.challenge_decision(notification=decision.feedback, reason="The baby was present again.",
+                                       user=user("police"), now=DECIDED + dt.timedelta(hours=2))
+
+
+REPLY = "The baby was seen by the health visitor today and is safe; early help is already involved."
+
+
+def test_the_front_door_manager_upholds_a_challenge_and_the_referrer_is_told(family):
+    challenge = _challenged(family)
+    resolved_at = DECIDED + dt.timedelta(hours=5)
+    services.resolve_challenge(challenge=challenge, resolution="upheld", response=REPLY, user=user("manager"),
+                               now=resolved_at)
+    challenge.refresh_from_db()
+    assert (challenge.resolution, challenge.resolved_by, challenge.resolved_at) == ("upheld", "manager", resolved_at)
+    told = challenge.outcome_notification
+    assert (told.recipient_agency, told.recipient_team, told.reasons) == ("police", None, ["CHALLENGE_OUTCOME"])
+    assert told.content["resolution"] == "upheld" and told.content["response"] == REPLY
+    assert told.content["decision"] == "nfa" and told.content["challenge"] == "The baby was present again."
+    assert {s["person_ref"] for s in told.subjects} == {"c1", "c2"}
+    assert challenge.notification.acknowledged_by == "manager"  # the manager's CHALLENGE is dealt with
+    assert ThresholdDecision.objects.count() == 1
+    event = AuditEvent.objects.get(action="triage.challenge_resolved")
+    assert (event.actor, event.details["resolution"]) == ("manager", "upheld")
+    with pytest.raises(services.CaseworkError, match="already_resolved"):
+        services.resolve_challenge(challenge=challenge, resolution="revised", response=REPLY, outcome="referral",
+                                   user=user("manager"), now=resolved_at)
+
+
+def test_a_revised_challenge_makes_a_new_decision_sent_as_feedback_again(family):
+    challenge = _challenged(family)
+    services.resolve_challenge(challenge=challenge, resolution="revised", response=RATIONALE, outcome="referral",
+                               user=user("manager"), now=DECIDED + dt.timedelta(hours=5))
+    challenge.refresh_from_db()
+    revision = challenge.revision
+    assert (revision.outcome, revision.revises, revision.decided_by) == ("referral", challenge.decision, "manager")
+    feedback = revision.feedback
+    assert feedback.reasons == ["DECISION_FEEDBACK"] and feedback.recipient_agency == "police"
+    assert feedback.content["decision"] == "referral" and feedback.content["rationale"] == RATIONALE
+    assert feedback.content["resolution"] == "revised" and feedback.content["revises"] == "nfa"
+    assert challenge.outcome_notification is None
+    assert Notification.objects.filter(reasons=["DECISION_FEEDBACK"]).count() == 2
+    assert AuditEvent.objects.filter(action__in=["triage.decided", "triage.challenge_resolved"]).count() == 3
+
+
+def test_a_revision_must_change_the_decision_and_give_its_rationale(family):
+    challenge = _challenged(family)
+    with pytest.raises(services.CaseworkError) as refused:
+        services.resolve_challenge(challenge=challenge, resolution="revised", response="ok", outcome="nfa",
+                                   user=user("manager"), now=DECIDED)
+    assert refused.value.problems == ["rationale_too_short", "revision_same_outcome"]
+    challenge.refresh_from_db()
+    assert challenge.is_open and ThresholdDecision.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["triage", "police", "health-visitor", "social-worker"])
+def test_only_a_manager_resolves_a_challenge(family, name):
+    challenge = _challenged(family)
+    with pytest.raises(services.CaseworkError, match="not_resolver"):
+        services.resolve_challenge(challenge=challenge, resolution="upheld", response=REPLY, user=user(name),
+                                   now=DECIDED)
+    assert not AuditEvent.objects.filter(action="triage.challenge_resolved").exists()

@@ -75,6 +75,9 @@ def cases(route: Route, world, username: str) -> tuple[list[dict[str, str]], dic
     if p == {"notification_id"}:
         foreign = [{"notification_id": world.notifications[k]} for k in ("R", "S") if k in foreign_keys]
         return foreign, {"notification_id": world.notifications["none"]}
+    if p == {"challenge_id"}:  # a challenge of a decision on a record naming someone foreign to the user
+        foreign = [{"challenge_id": str(_challenge_on("housing", records[k][1]))} for k in foreign_keys if k in records]
+        return foreign, {"challenge_id": "999999"}
     if p == {"token"}:
         return [], {"token": "not-a-token"}
     if p <= {"pk", "review_id", "event_id"}:
@@ -84,6 +87,24 @@ def cases(route: Route, world, username: str) -> tuple[list[dict[str, str]], dic
             foreign = [{key: str(world.grants["Q"])}]
         return foreign, {key: "999999"}
     raise AssertionError(f"{route.name}: give the URL parameters {sorted(p)} object classes in this test")
+
+
+def _challenge_on(agency: str, record_id: str) -> int:
+    """A challenged front-door decision on this record (the rows only: what the resolve page reads)."""
+    import datetime as dt
+
+    from openmash.casework.models import Challenge, ThresholdDecision
+    from openmash.intake.models import Record
+
+    at = dt.datetime(2025, 1, 6, 9, tzinfo=dt.UTC)
+    decision, _ = ThresholdDecision.objects.get_or_create(
+        record=Record.objects.get(agency=agency, record_id=record_id),
+        defaults={"outcome": "nfa", "rationale": "No further action is needed.", "decided_at": at,
+                  "decided_by": "triage", "decided_in": "csc/"})
+    challenge, _ = Challenge.objects.get_or_create(decision=decision, defaults={
+        "reason": "We disagree with this decision.", "raised_at": at, "raised_by": "housing",
+        "raised_by_agency": agency})
+    return challenge.pk
 
 
 @pytest.fixture

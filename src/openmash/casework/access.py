@@ -11,12 +11,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from openmash.accounts.models import User
+from openmash.casework.domain import decisions
+from openmash.casework.models import Challenge
 from openmash.governance.relationships import viewer_teams
 from openmash.intake.models import Mention, Record
 from openmash.platform.access import NotFound, access_person
 from openmash.platform.domain.access_rules import Decision, Level, Role
 from openmash.protocol.models import Notification
 from openmash.protocol.queries import unlinked_person_id
+from openmash.protocol.services import policy_in_force
 
 
 @dataclass
@@ -153,3 +156,42 @@ def access_notification(user: User, notification_id: str, *, source_ip: str = ""
 
 def access_person_page(user: User, person_id: str, *, purpose: str, source_ip: str = "") -> Decision:
     return access_person(user, person_id, purpose=purpose, source_ip=source_ip)
+
+
+# --- challenges ---------------------------------------------------------------------------------------
+
+
+def _challenged_decision(challenge: Challenge) -> decisions.ChallengedDecision:
+    """The decision a challenge is about, as the resolution rules see it."""
+    decision = challenge.decision
+    agency, _, team = (decision.decided_in or f"{decision.record.agency}/").partition("/")
+    door = policy_in_force().escalation
+    return decisions.ChallengedDecision(outcome=decision.outcome, deciding_agency=agency, deciding_team=team,
+                                        front_door_agency=door.front_door_agency, front_door_team=door.front_door_team)
+
+
+def _resolver_of(user: User) -> decisions.Resolver:
+    viewer = user.as_viewer()
+    return decisions.Resolver(agency=viewer.agency, team=viewer.team, roles=frozenset(viewer.roles),
+                              manages=frozenset(managed_teams(user)))
+
+
+def may_resolve(challenge: Challenge, user: User) -> bool:
+    """The front-door manager, or a manager of the team that made the challenged decision (domain rule)."""
+    return decisions.may_resolve(_resolver_of(user), _challenged_decision(challenge))
+
+
+@dataclass
+class ChallengeAccess:
+    challenge: Challenge
+    incident: IncidentAccess
+
+
+def access_challenge(user: User, challenge_id: int, *, source_ip: str = "") -> ChallengeAccess:
+    """A challenge this user may resolve, with the incident it is about (its people decided and audited)."""
+    challenge = (Challenge.objects.filter(pk=challenge_id)
+                 .select_related("decision__record", "decision__feedback", "notification").first())
+    if challenge is None or not may_resolve(challenge, user):
+        raise NotFound()
+    record = challenge.decision.record
+    return ChallengeAccess(challenge, access_incident(user, record.agency, record.record_id, source_ip=source_ip))

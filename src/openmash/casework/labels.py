@@ -65,6 +65,7 @@ REASON: dict[str, Promise] = {
     "GP_HIGH_RISK": _("High risk: a patient of the practice was involved"),
     "DECISION_FEEDBACK": _("Front-door decision on your referral"),
     "CHALLENGE": _("A referrer challenges a front-door decision"),
+    "CHALLENGE_OUTCOME": _("The outcome of your challenge"),
     "ESCALATION_UNACKNOWLEDGED": _("Not acknowledged by its deadline"),
     "RECORD_CORRECTED": _("The record was corrected: this no longer applies"),
     "CONFIDENTIAL_ADDRESS_DISCLOSED": _("A confidential address was disclosed earlier"),
@@ -129,13 +130,15 @@ OUTCOME: dict[str, Promise] = {
     "assessment": _("Assessment"), "s47": _("Section 47 enquiry"),
 }
 
+RESOLUTION: dict[str, Promise] = {"upheld": _("Decision upheld"), "revised": _("Decision revised")}
+
 SEX: dict[str, Promise] = {"female": _("Female"), "male": _("Male"), "unknown": _("Not known")}
 
 FAMILIES: dict[str, Mapping[str, Promise]] = {
     "level": LEVEL, "criteria": CRITERIA, "agency": AGENCY, "kind": KIND, "role": ROLE, "reason": REASON,
     "alert": ALERT, "priority": PRIORITY, "content_level": CONTENT_LEVEL, "power": POWER, "answer": ANSWER,
     "fact": FACT, "link_method": LINK_METHOD, "link_field": LINK_FIELD, "link_level": LINK_LEVEL,
-    "outcome": OUTCOME, "sex": SEX,
+    "outcome": OUTCOME, "sex": SEX, "resolution": RESOLUTION,
 }
 
 

@@ -29,6 +29,8 @@ class ThresholdDecision(models.Model):
     decided_at = models.DateTimeField()
     decided_by = models.CharField(max_length=150)
     decided_by_team = models.CharField(max_length=200, blank=True)
+    #: ``agency/team code`` of the deciding team (its managers may resolve a challenge of the decision).
+    decided_in = models.CharField(max_length=250, blank=True)
     #: The DECISION_FEEDBACK notification sent to the referring agency.
     feedback = models.OneToOneField("protocol.Notification", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="decision")
@@ -53,9 +55,27 @@ class Challenge(models.Model):
     #: The CHALLENGE notification to the front-door manager.
     notification = models.OneToOneField("protocol.Notification", null=True, blank=True, on_delete=models.PROTECT,
                                         related_name="challenge")
+    #: How the manager resolved it (blank while open): who, when and why.
+    resolution = models.CharField(max_length=16, blank=True, choices=[("upheld", _("Decision upheld")),
+                                                                      ("revised", _("Decision revised"))])
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.CharField(max_length=150, blank=True)
+    resolved_by_team = models.CharField(max_length=200, blank=True)
+    #: The reply to the referrer (upheld) or the new decision's rationale (revised).
+    response = models.TextField(blank=True)
+    #: The new decision, when revised (its DECISION_FEEDBACK tells the referrer).
+    revision = models.OneToOneField(ThresholdDecision, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="resolves")
+    #: The CHALLENGE_OUTCOME notification to the referrer, when upheld.
+    outcome_notification = models.OneToOneField("protocol.Notification", null=True, blank=True,
+                                                on_delete=models.PROTECT, related_name="challenge_outcome")
 
     def __str__(self) -> str:
         return f"challenge of {self.decision_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return not self.resolution
 
 
 class Response(models.Model):

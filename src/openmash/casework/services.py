@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from openmash.accounts.models import User
-from openmash.casework.access import addressed_to
+from openmash.casework.access import addressed_to, may_resolve
 from openmash.casework.domain import decisions as rules
 from openmash.casework.models import Allocation, Challenge, Outcome, Response, ThresholdDecision
 from openmash.governance.disclosure import confidential_addresses_near
@@ -112,6 +112,12 @@ def _send(*, record: Record, family_key: str, created_at: dt.datetime, agency: s
 def record_threshold_decision(*, record: Record, outcome: str, rationale: str, user: User, now: dt.datetime,
                               source_ip: str = "") -> ThresholdDecision:
     """Decide a queued incident; the decision and its rationale go back to the referring agency."""
+    return _decide(record=record, outcome=outcome, rationale=rationale, user=user, now=now,
+                   actor=actor_of(user, source_ip))
+
+
+def _decide(*, record: Record, outcome: str, rationale: str, user: User, now: dt.datetime, actor: Actor,
+            answering: Challenge | None = None) -> ThresholdDecision:
     item = _queued(record)
     problems = rules.check_decision(outcome, rationale, protocol.policy_in_force().triage.decision_outcomes)
     if problems:
@@ -119,19 +125,23 @@ def record_threshold_decision(*, record: Record, outcome: str, rationale: str, u
     previous = ThresholdDecision.objects.filter(record=record).order_by("-decided_at", "-pk").first()
     if previous is not None and Role.TEAM_MANAGER not in user.role_set():
         raise CaseworkError("already_decided")
-    actor = actor_of(user, source_ip)
     subjects, children = _child_subjects(item)
     occurred = record.current.occurred_at if record.current else item.recorded_at
     content = rules.feedback_content(
         rules.IncidentRef(record.agency, record.record_id, occurred), outcome=outcome, rationale=rationale,
         decided_at=now, decided_by_team=_team_label(user), children=children)
+    if answering is not None:  # the referrer sees that this answers their challenge
+        content |= {"revises": answering.decision.outcome, "challenge": answering.reason,
+                    "resolution": rules.Resolution.REVISED}
     count = ThresholdDecision.objects.filter(record=record).count()
     feedback = _send(record=record, family_key=f"{rules.DECISION_FEEDBACK}|{count}", created_at=now,
                      agency=record.agency, team=None, reason=rules.DECISION_FEEDBACK, subjects=subjects,
                      content=content, actor=actor)
+    viewer = user.as_viewer()
     decision = ThresholdDecision.objects.create(
         record=record, outcome=outcome, rationale=rationale.strip(), decided_at=now, decided_by=user.username,
-        decided_by_team=_team_label(user), feedback=feedback, revises=previous)
+        decided_by_team=_team_label(user), decided_in=f"{viewer.agency}/{viewer.team}", feedback=feedback,
+        revises=previous)
     Allocation.objects.filter(record=record).delete()
     record_event(actor=actor, action="triage.decided", object_type="record",
                  object_id=f"{record.agency}/{record.record_id}", purpose="triage",
@@ -208,6 +218,52 @@ def challenge_decision(*, notification: Notification, reason: str, user: User, n
     record_event(actor=actor, action="triage.challenged", object_type="record",
                  object_id=f"{decision.record.agency}/{decision.record.record_id}", purpose="triage",
                  details={"decision": decision.pk, "challenge": challenge.pk})
+    return challenge
+
+
+@transaction.atomic
+def resolve_challenge(*, challenge: Challenge, resolution: str, response: str, user: User, now: dt.datetime,
+                      outcome: str = "", source_ip: str = "") -> Challenge:
+    """A manager resolves a challenge: ``upheld`` (the decision stands; the referrer gets the reply) or
+    ``revised`` (a new decision with ``response`` as its rationale, sent as DECISION_FEEDBACK again)."""
+    challenge = (Challenge.objects.select_for_update().select_related("decision__record", "decision__feedback",
+                                                                      "notification").get(pk=challenge.pk))
+    if not may_resolve(challenge, user):
+        raise CaseworkError(rules.ResolutionProblem.NOT_RESOLVER)
+    policy = protocol.policy_in_force()
+    problems = rules.check_resolution(resolved=not challenge.is_open, resolution=resolution, response=response,
+                                      outcome=outcome, challenged_outcome=challenge.decision.outcome,
+                                      allowed=policy.triage.decision_outcomes)
+    if problems:
+        raise CaseworkError(*problems)
+    actor = actor_of(user, source_ip)
+    decision = challenge.decision
+    record = decision.record
+    if resolution == rules.Resolution.REVISED:
+        challenge.revision = _decide(record=record, outcome=outcome, rationale=response, user=user, now=now,
+                                     actor=actor, answering=challenge)
+    else:
+        feedback = decision.feedback
+        content = rules.resolution_content(
+            challenge.notification.content if challenge.notification else
+            rules.challenge_content(feedback.content if feedback else {}, reason=challenge.reason,
+                                    raised_at=challenge.raised_at, raised_by_agency=challenge.raised_by_agency),
+            resolution=resolution, response=response, resolved_at=now, resolved_by_team=_team_label(user))
+        challenge.outcome_notification = _send(
+            record=record, family_key=f"{rules.CHALLENGE_OUTCOME}|{challenge.pk}", created_at=now,
+            agency=feedback.recipient_agency if feedback else challenge.raised_by_agency,
+            team=feedback.recipient_team if feedback else None, reason=rules.CHALLENGE_OUTCOME,
+            subjects=feedback.subjects if feedback else [], content=content, actor=actor)
+    challenge.resolution, challenge.response = str(resolution), response.strip()
+    challenge.resolved_at, challenge.resolved_by, challenge.resolved_by_team = now, user.username, _team_label(user)
+    challenge.save(update_fields=["resolution", "response", "resolved_at", "resolved_by", "resolved_by_team",
+                                  "revision", "outcome_notification"])
+    if challenge.notification is not None:
+        protocol.acknowledge(challenge.notification, actor=actor, at=now)
+    record_event(actor=actor, action="triage.challenge_resolved", object_type="record",
+                 object_id=f"{record.agency}/{record.record_id}", purpose="triage",
+                 details={"decision": decision.pk, "challenge": challenge.pk, "resolution": str(resolution),
+                          "revision": challenge.revision_id})
     return challenge
 
 

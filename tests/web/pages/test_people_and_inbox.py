@@ -90,6 +90,33 @@ def test_the_referrer_sees_feedback_and_challenges(family, as_user):
     assert "Baby present at a third incident this year." in page.content.decode()
 
 
+def test_the_manager_resolves_a_challenge_and_the_referrer_sees_the_outcome(family, as_user):
+    decision = services.record_threshold_decision(record=family, outcome="nfa", rationale=RATIONALE,
+                                                  user=user("triage"), now=DECIDED)
+    challenge = services.challenge_decision(notification=decision.feedback, reason="Baby present again this year.",
+                                            user=user("police"), now=DECIDED)
+    manager = as_user("manager")
+    inbox = manager.get(reverse("web:inbox")).content.decode()
+    url = reverse("web:challenge-resolve", args=[challenge.pk])
+    assert "Challenges to resolve" in inbox and url in inbox
+    incident = manager.get(reverse("web:incident", args=["police", scenario.LIVE_INCIDENT])).content.decode()
+    assert "Waiting for a manager" in incident and url in incident
+    refused = manager.post(url, {"resolution": "revised", "outcome": "nfa", "response": "ok"}).content.decode()
+    assert "govuk-error-summary" in refused and "Select a different decision" in refused
+    response = manager.post(url, {"resolution": "upheld", "response": "Seen today by the health visitor: safe."})
+    assert response.status_code == 302
+    incident = manager.get(reverse("web:incident", args=["police", scenario.LIVE_INCIDENT])).content.decode()
+    assert "Decision upheld" in incident and "Seen today by the health visitor: safe." in incident
+    challenge.refresh_from_db()
+    police = as_user("police")
+    told = police.get(reverse("web:notification", args=[challenge.outcome_notification.notification_id]))
+    assert "Decision upheld" in told.content.decode() and "Seen today by the health visitor" in told.content.decode()
+    original = police.get(reverse("web:notification", args=[decision.feedback.notification_id])).content.decode()
+    assert "Outcome of your challenge" in original
+    assert as_user("triage").get(url).status_code == 403
+    assert as_user("police").get(url).status_code == 403
+
+
 def test_the_match_review_queue_and_a_decision(family, as_user):
     review = MatchReview.objects.get(mention__record__record_id="ED-R1")  # Anna, day and month of birth swapped
     client = as_user("triage")

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from openmash.platform.domain.access_rules import Role
+from openmash.protocol.domain.ids import manager_team
+
 DEFAULT_OUTCOMES: tuple[str, ...] = ("referral", "early_help", "nfa", "advice")
 #: A rationale must say something: a single word is not a reason another professional can act on.
 MIN_RATIONALE_WORDS = 3
@@ -83,4 +86,93 @@ def challenge_content(feedback: dict[str, Any], *, reason: str, raised_at: dt.da
         "challenge": reason.strip(),
         "raised_at": raised_at.isoformat(),
         "raised_by_agency": raised_by_agency,
+    }
+
+
+# --- resolving a challenge ----------------------------------------------------------------------------
+
+CHALLENGE_OUTCOME = "CHALLENGE_OUTCOME"
+
+
+class Resolution(StrEnum):
+    """How a challenge ends: the decision stands (with a response), or a new decision replaces it."""
+
+    UPHELD = "upheld"
+    REVISED = "revised"
+
+
+class ResolutionProblem(StrEnum):
+    ALREADY_RESOLVED = "already_resolved"
+    RESOLUTION_MISSING = "resolution_missing"
+    RESOLUTION_UNKNOWN = "resolution_unknown"
+    REVISION_SAME_OUTCOME = "revision_same_outcome"
+    NOT_RESOLVER = "not_resolver"
+
+
+@dataclass(frozen=True, slots=True)
+class Resolver:
+    """Who would resolve: their agency, their own team code, their roles and the team codes they manage."""
+
+    agency: str
+    team: str
+    roles: frozenset[str]
+    manages: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ChallengedDecision:
+    """The decision under challenge: who made it (agency and team code) and where challenges go."""
+
+    outcome: str
+    deciding_agency: str
+    deciding_team: str
+    front_door_agency: str
+    front_door_team: str
+
+
+def may_resolve(resolver: Resolver, decision: ChallengedDecision) -> bool:
+    """A team manager who is the front-door manager, or a manager of the team that made the decision."""
+    if Role.TEAM_MANAGER not in resolver.roles:
+        return False
+    if resolver.agency == decision.front_door_agency and resolver.team == manager_team(decision.front_door_team):
+        return True
+    return resolver.agency == decision.deciding_agency and (
+        decision.deciding_team in resolver.manages or resolver.team == manager_team(decision.deciding_team))
+
+
+def check_resolution(*, resolved: bool, resolution: str, response: str, outcome: str, challenged_outcome: str,
+                     allowed: Sequence[str] = DEFAULT_OUTCOMES) -> list[str]:
+    """Every problem with a proposed resolution (empty when it may be recorded).
+
+    ``upheld`` needs a reply to the referrer (``reply_*`` problems); ``revised`` needs a new outcome, other
+    than the one challenged, and its rationale (the response is the new decision's rationale).
+    """
+    if resolved:
+        return [ResolutionProblem.ALREADY_RESOLVED]
+    problems: list[str] = []
+    if not resolution:
+        problems.append(ResolutionProblem.RESOLUTION_MISSING)
+    elif resolution not in set(Resolution):
+        problems.append(ResolutionProblem.RESOLUTION_UNKNOWN)
+    if resolution == Resolution.REVISED:
+        problems.extend(check_decision(outcome, response, allowed))
+        if outcome and outcome == challenged_outcome:
+            problems.append(ResolutionProblem.REVISION_SAME_OUTCOME)
+    else:
+        problems.extend("reply" + p.removeprefix("rationale") for p in check_rationale(response))
+    return problems
+
+
+def resolution_content(challenge: dict[str, Any], *, resolution: str, response: str, resolved_at: dt.datetime,
+                       resolved_by_team: str) -> dict[str, Any]:
+    """What the referrer is told when their challenge is resolved (the CHALLENGE content it answers)."""
+    return {
+        "incident": challenge.get("incident", {}),
+        "decision": challenge.get("decision"),
+        "rationale": challenge.get("rationale"),
+        "challenge": challenge.get("challenge"),
+        "resolution": resolution,
+        "response": response.strip(),
+        "resolved_at": resolved_at.isoformat(),
+        "resolved_by_team": resolved_by_team,
     }

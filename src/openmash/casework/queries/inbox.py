@@ -4,12 +4,13 @@ they manage), with their clock. The list shows references and reasons, never nam
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 
 from openmash.accounts.models import User
-from openmash.casework.access import managed_teams, own_teams
+from openmash.casework.access import managed_teams, may_resolve, own_teams
+from openmash.casework.domain.decisions import CHALLENGE, CHALLENGE_OUTCOME
 from openmash.casework.domain.triage import Clock, clock
 from openmash.casework.models import Challenge, ThresholdDecision
 from openmash.governance.relationships import to_teams
@@ -42,6 +43,8 @@ class InboxPage:
     overdue_count: int
     escalations: list[InboxRow]
     team_overdue: list[InboxRow]
+    #: Open challenges of front-door decisions that this manager may resolve, oldest first.
+    challenges: list[Challenge] = field(default_factory=list)
 
 
 def _own(user: User) -> QuerySet[Notification]:
@@ -83,7 +86,16 @@ def team_inbox(user: User, *, show: str, page: int, now: dt.datetime, per_page: 
                 due_by__lt=now).filter(to_teams(managed)).exclude(family=Notification.Family.ESCALATION)
                 .order_by("due_by")[:20]]
     return InboxPage(rows, number, pages, total, show if show in SHOW else "open", pending.count(),
-                     pending.filter(due_by__lt=now).count(), escalations, team_overdue)
+                     pending.filter(due_by__lt=now).count(), escalations, team_overdue,
+                     open_challenges(user) if Role.TEAM_MANAGER in viewer.roles else [])
+
+
+def open_challenges(user: User, limit: int = 20) -> list[Challenge]:
+    """Challenges waiting for a resolution that this manager may give (sent to their team, or of their team's
+    decisions)."""
+    rows = (Challenge.objects.filter(resolution="", decision__record__withdrawn=False)
+            .select_related("decision__record", "notification").order_by("raised_at", "pk")[:200])
+    return [c for c in rows if may_resolve(c, user)][:limit]
 
 
 @dataclass(frozen=True)
@@ -97,7 +109,11 @@ class NotificationView:
 
 def notification_view(n: Notification, *, now: dt.datetime) -> NotificationView:
     decision = ThresholdDecision.objects.filter(feedback=n).first()
-    challenge = (Challenge.objects.filter(Q(decision=decision) if decision else Q(notification=n))
-                 .select_related("decision").first()) if decision or n.reasons == ["CHALLENGE"] else None
+    if decision is not None:
+        about: Q | None = Q(decision=decision)
+    else:
+        about = Q(notification=n) if CHALLENGE in n.reasons else Q(outcome_notification=n) \
+            if CHALLENGE_OUTCOME in n.reasons else None
+    challenge = Challenge.objects.filter(about).select_related("decision", "revision").first() if about else None
     return NotificationView(n, _row(n, now).clock, decision, challenge,
                             list(n.responses.order_by("created_at")))

@@ -7,12 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from openmash.accounts.models import User
-from openmash.casework.access import IncidentAccess, addressed_to, is_front_door
+from openmash.casework.access import IncidentAccess, addressed_to, is_front_door, may_resolve
 from openmash.casework.domain.chronology import Glance, at_a_glance, dash_yes
-from openmash.casework.models import Allocation, Response, ThresholdDecision
+from openmash.casework.models import Allocation, Challenge, Response, ThresholdDecision
 from openmash.casework.queries.common import address_text, age_from, as_dict, full_name, is_withheld, shown_record
 from openmash.casework.queries.person import PERPETRATOR_FACING_AGENCIES
 from openmash.identity.models import MentionLink
@@ -101,6 +102,8 @@ class IncidentDetail:
     allocation: Allocation | None = None
     responses: list[Response] = field(default_factory=list)
     read_only: bool = False
+    #: Open challenges (by pk) this viewer may resolve.
+    resolvable: set[int] = field(default_factory=set)
 
     @property
     def decision(self) -> ThresholdDecision | None:
@@ -193,6 +196,10 @@ def incident_detail(access: IncidentAccess, user: User) -> IncidentDetail:
     answers = as_dict(dash.get("answers"))
     full = level >= Level.FULL
     on_queue = TriageItem.objects.filter(record=record, status=TriageItem.Status.QUEUED).exists()
+    decisions = list(ThresholdDecision.objects.filter(record=record).order_by("-decided_at", "-pk")
+                     .select_related("record", "feedback")
+                     .prefetch_related(Prefetch("challenges", Challenge.objects.select_related("revision"))))\
+        if is_front_door(user) or Role.AUDITOR in viewer.roles else []
     return IncidentDetail(
         agency=record.agency, record_id=record.record_id, kind=record.kind, level=level,
         occurred_at=version.occurred_at, recorded_at=version.recorded_at,
@@ -213,8 +220,8 @@ def incident_detail(access: IncidentAccess, user: User) -> IncidentDetail:
         powers_used=[str(p) for p in details.get("powers_used") or ()] if level >= Level.HEALTH else [],
         people=people, voices=voices,
         notifications=_notifications_visible(access, user),
-        decisions=list(ThresholdDecision.objects.filter(record=record).order_by("-decided_at", "-pk")
-                       .prefetch_related("challenges")) if is_front_door(user) or Role.AUDITOR in viewer.roles else [],
+        decisions=decisions,
+        resolvable={c.pk for d in decisions for c in d.challenges.all() if c.is_open and may_resolve(c, user)},
         on_queue=on_queue,
         allocation=Allocation.objects.filter(record=record).select_related("assignee").first(),
         responses=list(Response.objects.filter(notification__record=record).order_by("created_at")

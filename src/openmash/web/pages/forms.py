@@ -36,6 +36,14 @@ PROBLEM_MESSAGES = {
     "assignee_not_triage": _("Select a triage officer"),
     "not_manager": _("Only a team manager can assign work"),
     "not_yours": _("This notification is not addressed to your team"),
+    "resolution_missing": _("Select whether the decision stands or is revised"),
+    "resolution_unknown": _("Select whether the decision stands or is revised"),
+    "reply_missing": _("Enter your reply to the referrer"),
+    "reply_too_short": _("Explain your reply in a few words at least"),
+    "reply_too_long": _("Reply must be 5000 characters or fewer"),
+    "revision_same_outcome": _("Select a different decision, or keep the decision as it stands"),
+    "already_resolved": _("This challenge has already been resolved"),
+    "not_resolver": _("Only the front-door manager or a manager of the deciding team can resolve a challenge"),
 }
 
 
@@ -88,6 +96,25 @@ class ChallengeForm(forms.Form):
         help_text=_("Your challenge goes to the front-door manager, who must respond by the next working day."),
         error_messages={"required": PROBLEM_MESSAGES["challenge_missing"],
                         "max_length": PROBLEM_MESSAGES["challenge_too_long"]})
+
+
+class ResolveChallengeForm(forms.Form):
+    """Upheld needs a reply; revised a new decision and its rationale (the service checks which applies)."""
+
+    resolution = forms.ChoiceField(
+        label=_("What happens to the decision?"),
+        choices=[("upheld", _("The decision stands")), ("revised", _("Revise the decision"))],
+        widget=forms.RadioSelect, error_messages={"required": PROBLEM_MESSAGES["resolution_missing"],
+                                                  "invalid_choice": PROBLEM_MESSAGES["resolution_unknown"]})
+    outcome = forms.ChoiceField(
+        label=_("New decision"), required=False, choices=DecisionForm.base_fields["outcome"].choices,  # type: ignore[attr-defined]
+        widget=forms.RadioSelect, help_text=_("Only when you revise the decision."),
+        error_messages={"invalid_choice": PROBLEM_MESSAGES["outcome_unknown"]})
+    response = forms.CharField(
+        label=_("Your reply and reasons"), max_length=MAX_RATIONALE_CHARS, widget=forms.Textarea(attrs=_TEXTAREA),
+        help_text=_("Sent to the referrer. When you revise the decision, this is the new decision's rationale."),
+        error_messages={"required": PROBLEM_MESSAGES["reply_missing"],
+                        "max_length": PROBLEM_MESSAGES["reply_too_long"]})
 
 
 class ResponseForm(forms.Form):

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from openmash.casework import services
-from openmash.casework.access import access_notification
-from openmash.casework.domain.decisions import CHALLENGE, DECISION_FEEDBACK
+from openmash.casework.access import access_notification, may_resolve
+from openmash.casework.domain.decisions import CHALLENGE, CHALLENGE_OUTCOME, DECISION_FEEDBACK
 from openmash.casework.queries.inbox import notification_view, team_inbox
 from openmash.platform.audit import record_event
 from openmash.protocol.models import Notification
@@ -50,8 +50,10 @@ def _context(request: HttpRequest, notification_id: str, **extra: Any) -> dict[s
     return {
         "n": n, "view": view, "access": access, "may_act": pending,
         "may_respond": access.is_recipient and n.withdrawn_at is None and not is_feedback
-        and CHALLENGE not in n.reasons,
+        and CHALLENGE not in n.reasons and CHALLENGE_OUTCOME not in n.reasons,
         "may_challenge": is_feedback and access.is_recipient and view.challenge is None,
+        "may_resolve": view.challenge is not None and view.challenge.is_open and may_resolve(view.challenge, user),
+        "CHALLENGE_REASON": CHALLENGE,
         "response_form": ResponseForm(), "subjects": _subject_links(n, access.people.decisions),
         **extra,
     }

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from openmash.web.pages import guidance, inbox, people, reviews, triage
+from openmash.web.pages import challenges, guidance, inbox, people, reviews, triage
 
 urlpatterns = [
     path("triage/", triage.triage_queue_view, name="triage-queue"),
@@ -17,6 +17,7 @@ urlpatterns = [
          name="notification-acknowledge"),
     path("inbox/<str:notification_id>/respond/", inbox.notification_respond_view, name="notification-respond"),
     path("inbox/<str:notification_id>/challenge/", inbox.notification_challenge_view, name="notification-challenge"),
+    path("challenges/<int:challenge_id>/resolve/", challenges.challenge_resolve_view, name="challenge-resolve"),
     path("reviews/", reviews.review_queue_view, name="review-queue"),
     path("reviews/<int:review_id>/", reviews.review_view, name="review"),
     path("reviews/merges/<int:event_id>/undo/", reviews.merge_undo_view, name="merge-undo"),
