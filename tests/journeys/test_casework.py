@@ -127,6 +127,34 @@ def test_the_referrer_sees_the_feedback_and_challenges(page, live_server, county
     axe_check(page)
     screenshot(page, "referrer-3-manager-sees-challenge")
 
+    page.get_by_role("link", name="Resolve the challenge").click()
+    page.get_by_role("button", name="Resolve the challenge").click()
+    expect(page.get_by_text("Select whether the decision stands or is revised").first).to_be_visible()
+    assert page.title().startswith("Error:")
+    axe_check(page)
+    screenshot(page, "referrer-4-resolve-errors")
+    page.get_by_label("Revise the decision").check()
+    page.get_by_label("Referral to children's social care").check()
+    page.get_by_label("Your reply and reasons").fill(
+        "The perpetrator is still visiting and the baby was present again: refer for assessment.")
+    page.get_by_role("button", name="Resolve the challenge").click()
+    expect(page.get_by_text("Challenge resolved: the decision is revised")).to_be_visible()
+    expect(page.get_by_text("Decision revised").first).to_be_visible()
+    axe_check(page)
+    screenshot(page, "referrer-5-manager-revised")
+    sign_out(page)
+
+    sign_in(page, live_server, "police")
+    page.get_by_role("link", name="Team inbox").click()
+    row = page.get_by_role("row").filter(has_text="Front-door decision on your referral").first
+    row.get_by_role("link", name=re.compile(scenario.LIVE_INCIDENT)).click()
+    expect(page.locator("#decision")).to_have_text("Referral to children's social care")
+    expect(page.locator("#resolution")).to_contain_text("Decision revised")
+    expect(page.locator("#resolution")).to_contain_text("No further action")  # what it replaces
+    expect(page.get_by_text("the baby was present again: refer for assessment")).to_be_visible()  # its rationale
+    axe_check(page)
+    screenshot(page, "referrer-6-sees-the-outcome")
+
 
 def test_a_health_visitor_acknowledges_and_adds_information_to_the_chronology(page, live_server, county, axe_check,
                                                                               screenshot):
