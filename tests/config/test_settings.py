@@ -9,7 +9,8 @@ import sys
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
     env = {**os.environ, "OPENMASH_PRODUCTION": "1", "OPENMASH_SECRET_KEY": "k" * 20 + "Zq9!xY7@wV5#uT3$sR1%pO8^nM6&lK4*",
-           "OPENMASH_ALLOWED_HOSTS": "mash.example.org", "OPENMASH_VAR_DIR": str(tmp_path)}
+           "OPENMASH_ALLOWED_HOSTS": "mash.example.org", "OPENMASH_VAR_DIR": str(tmp_path),
+           "OPENMASH_FIELD_KEYS": "Wd1nY1j1kLr0cY4VY1bA2b3Xf4Zc5Ud6Ve7Wf8Xg9Yh="}
     env.pop("OPENMASH_TESTING", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set by the browser journeys for Playwright, never in production
     result = subprocess.run([sys.executable, "-m", "openmash.cli", "check", "--deploy", "--fail-level", "WARNING"],

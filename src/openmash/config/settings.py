@@ -15,6 +15,8 @@ from pathlib import Path
 import environ
 from django.utils.csp import CSP
 
+from openmash.platform.fieldkeys import load_keys
+
 env = environ.Env()
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env.str("OPENMASH_VAR_DIR", default="var")).resolve()
@@ -27,6 +29,8 @@ _DEV_KEY = "openmash-development-key-not-for-production-use-0123456789abcdefghij
 SECRET_KEY = env.str("OPENMASH_SECRET_KEY", default="" if PRODUCTION else _DEV_KEY)
 if PRODUCTION and len(SECRET_KEY) < 50:
     raise environ.ImproperlyConfigured("OPENMASH_SECRET_KEY (50+ random characters) is required in production")
+# Field-level encryption at rest (narrative text, confidential addresses): Fernet keys, newest first.
+OPENMASH_FIELD_KEYS = load_keys(os.environ, var_dir=VAR_DIR, production=PRODUCTION)
 ALLOWED_HOSTS = env.list("OPENMASH_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [

@@ -22,7 +22,6 @@ indexes rebuilt afterwards, when most people changed).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import multiprocessing
 import os
 import time
@@ -46,6 +45,7 @@ from openmash.intake.domain.record import Record
 from openmash.intake.models import Mention, RecordVersion
 from openmash.platform.audit import Actor, record_event
 from openmash.platform.bulk import insert_rows
+from openmash.platform.encryption import load_sealed_json
 
 ENGINES = ("memory", "splink", "spark")
 #: Rewrite every blocking key (indexes dropped and rebuilt) when at least this share of people changed.
@@ -139,7 +139,7 @@ def _version_texts(version_ids: Sequence[int]) -> list[tuple[int, str]]:
 def _features_of_versions(chunk: list[tuple[int, str, list[tuple[int, str]]]]) -> list[tuple[int, int, MentionFeatures]]:
     out: list[tuple[int, int, MentionFeatures]] = []
     for version_id, text, refs in chunk:
-        record = Record.from_json(json.loads(text))
+        record = Record.from_json(load_sealed_json(text))
         for pk, ref in refs:
             person = record.person(ref)
             if person is not None and person.is_linkable:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from openmash.intake.domain import record as domain
 from openmash.intake.domain.record import AGENCIES, KINDS, ROLES
+from openmash.platform.encryption import EncryptedBinaryField, EncryptedTextField, SealedJSONField
 
 
 class Record(models.Model):
@@ -44,8 +45,10 @@ class RecordVersion(models.Model):
     occurred_at = models.DateTimeField()
     recorded_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
-    raw = models.TextField(help_text="The line or API item as received (UTF-8, byte order mark removed).")
-    data = models.JSONField(help_text="The parsed record; version as an integer.")
+    #: Encrypted at rest (platform.encryption): whole, and in ``data`` the narrative, free text and
+    #: confidential addresses. Both read back plain.
+    raw = EncryptedTextField(help_text="The line or API item as received (UTF-8, byte order mark removed).")
+    data = SealedJSONField(help_text="The parsed record; version as an integer.")
     content_hash = models.CharField(max_length=64)
     received_at = models.DateTimeField()
     source_file = models.CharField(max_length=500, help_text="The feed file as named to ingest, or api:<token>.")
@@ -74,7 +77,7 @@ class Mention(models.Model):
     record = models.ForeignKey(Record, on_delete=models.CASCADE, related_name="mentions")
     ref = models.CharField(max_length=32)
     role = models.CharField(max_length=32, choices=[(r, r) for r in ROLES])
-    data = models.JSONField()
+    data = SealedJSONField()  # a confidential address is encrypted at rest
     version = models.ForeignKey(RecordVersion, on_delete=models.PROTECT, related_name="mentions")
     active = models.BooleanField(default=True)
 
@@ -98,7 +101,7 @@ class Quarantine(models.Model):
     record_id = models.CharField(max_length=64, null=True, blank=True)
     kind = models.CharField(max_length=64, null=True, blank=True)
     problems = models.JSONField(default=list)
-    raw = models.BinaryField()
+    raw = EncryptedBinaryField()
     raw_sha256 = models.CharField(max_length=64)
     received_at = models.DateTimeField()
     #: Whether the line came in live (not --backfill): a re-submission is processed the same way.

@@ -90,6 +90,8 @@ def _same(value: Any) -> Any:
 
 
 def _adapter(field: Any, connection: Any) -> Callable[[Any], Any]:
+    if getattr(field, "encrypts_at_rest", False):  # platform.encryption: the field encrypts what it stores
+        return lambda value: field.get_db_prep_save(value, connection)
     if isinstance(field, models.JSONField):
         if connection.vendor == "postgresql":
             from psycopg.types.json import Jsonb
