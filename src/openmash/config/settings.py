@@ -34,7 +34,7 @@ OPENMASH_FIELD_KEYS = load_keys(os.environ, var_dir=VAR_DIR, production=PRODUCTI
 ALLOWED_HOSTS = env.list("OPENMASH_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "openmash.platform.apps.HubAdminConfig",  # the admin narrowed: superusers with MFA
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
