@@ -11,12 +11,14 @@ LINKS = {
     Role.PRACTITIONER: [(_("Find a person"), "/people/search/")],
     Role.MARAC_COORDINATOR: [(_("Find a person"), "/people/search/")],
     Role.TEAM_MANAGER: [(_("Governance messages"), "/governance/messages/")],
+    Role.ANALYST: [(_("Partnership figures"), "/governance/partnership/")],
     Role.AUDITOR: [
         (_("Find a person"), "/people/search/"),
         (_("Emergency access to review"), "/governance/break-glass/"),
         (_("Who has seen a record"), "/governance/audit/"),
         (_("Subject access requests"), "/governance/subject-access/"),
         (_("Governance messages"), "/governance/messages/"),
+        (_("Partnership figures"), "/governance/partnership/"),
     ],
 }
 

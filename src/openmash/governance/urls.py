@@ -11,6 +11,7 @@ urlpatterns = [
     path("governance/break-glass/<int:pk>/", views.review_view, name="break-glass-review"),
     path("governance/messages/", views.messages_view, name="messages"),
     path("governance/audit/", views.audit_reads_view, name="audit-reads"),
+    path("governance/partnership/", views.partnership_view, name="partnership"),
     path("governance/subject-access/", views.sar_list_view, name="sars"),
     path("governance/subject-access/<int:pk>/", views.sar_view, name="sar"),
     path("governance/subject-access/<int:pk>/pack/", views.sar_pack_view, name="sar-pack"),

@@ -17,9 +17,10 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from openmash.governance import breakglass, queries, sar
+from openmash.governance import breakglass, partnership, queries, sar
 from openmash.governance.domain.search_rules import SearchQuery
 from openmash.governance.forms import AuditQueryForm, BreakGlassForm, DecisionForm, ReviewForm, SarForm, SearchForm
 from openmash.governance.models import BreakGlassGrant, GovernanceMessage, SubjectAccessRequest
@@ -34,6 +35,16 @@ PROBLEM_TEXT = {
                           "(a given name with a family name also works)"),
     "nhs_number_invalid": _("Enter a valid 10-digit NHS number"),
     "postcode_invalid": _("Enter a full UK postcode"),
+}
+
+
+RISK_LEVEL_LABELS = [gettext_lazy("High risk"), gettext_lazy("Medium risk"), gettext_lazy("Standard risk")]
+FIGURE_LABELS = {
+    "referral": gettext_lazy("Referral to children's social care"), "early_help": gettext_lazy("Early help"),
+    "nfa": gettext_lazy("No further action"), "advice": gettext_lazy("Advice and information"),
+    "raised": gettext_lazy("Challenges raised"), "open": gettext_lazy("Challenges still open"),
+    "upheld": gettext_lazy("Challenges where the decision was upheld"),
+    "revised": gettext_lazy("Challenges where the decision was revised"),
 }
 
 
@@ -238,3 +249,16 @@ def sar_pack_view(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         raise Http404("Not found")
     return render(request, "governance/sar_pack.html", {"row": row, "pack": row.pack, "draft": draft})
+
+
+@login_required
+@require_http_methods(["GET"])
+def partnership_view(request: HttpRequest) -> HttpResponse:
+    try:
+        figures = partnership.partnership_figures(request.user, now=timezone.now(), source_ip=_ip(request))
+    except partnership.FiguresRefusedError:
+        raise PermissionDenied from None
+    return render(request, "governance/partnership.html", {
+        "figures": figures, "levels": RISK_LEVEL_LABELS,
+        "decisions": [(FIGURE_LABELS[key], count) for key, count in figures.decisions],
+        "challenges": [(FIGURE_LABELS[key], count) for key, count in figures.challenges]})

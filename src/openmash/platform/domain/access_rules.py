@@ -166,4 +166,5 @@ def may_administer(viewer: Viewer) -> bool:
 
 
 def may_see_aggregates(viewer: Viewer) -> bool:
-    return viewer.active and bool({Role.ANALYST, Role.AUDITOR, Role.TEAM_MANAGER, Role.ADMIN} & viewer.roles)
+    """Partnership figures (no person in them): the analyst's purpose; inspectors read everything, audited."""
+    return viewer.active and bool({Role.ANALYST, Role.AUDITOR} & viewer.roles)
