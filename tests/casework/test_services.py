@@ -205,3 +205,21 @@ def test_only_a_manager_resolves_a_challenge(family, name):
         services.resolve_challenge(challenge=challenge, resolution="upheld", response=REPLY, user=user(name),
                                    now=DECIDED)
     assert not AuditEvent.objects.filter(action="triage.challenge_resolved").exists()
+
+
+def test_escalations_of_the_front_door_and_of_a_challenge_reach_the_demo_front_door_manager(family):
+    from openmash.casework.queries.inbox import team_inbox
+    from openmash.protocol.services import escalate_unacknowledged
+
+    challenge = _challenged(family)
+    later = DECIDED + dt.timedelta(days=5)
+    made = escalate_unacknowledged(later)
+    csc = {(n.recipient_team, n.escalation_of.reasons[0]) for n in made if n.recipient_agency == "csc"}
+    # The protocol addresses csc's default team's manager as "manager" and the challenge's manager's manager as
+    # "manager:manager:front_door"; the demo's front-door manager is in team "manager:front_door".
+    assert csc == {("manager", "CSC_CHILD_AT_DA_INCIDENT"), ("manager:manager:front_door", "CHALLENGE")}
+    inbox = team_inbox(user("manager"), show="open", page=1, now=later)
+    escalated = {r.notification.escalation_of.reasons[0] for r in inbox.escalations}
+    assert escalated == {"CSC_CHILD_AT_DA_INCIDENT", "CHALLENGE"}
+    assert services.addressed_to(challenge.notification, user("manager"))
+    assert not team_inbox(user("triage"), show="open", page=1, now=later).escalations

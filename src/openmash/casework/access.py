@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from openmash.accounts.models import User
 from openmash.casework.domain import decisions
+from openmash.casework.domain.teams import acts_for
 from openmash.casework.models import Challenge
 from openmash.governance.relationships import viewer_teams
 from openmash.intake.models import Mention, Record
@@ -101,16 +102,9 @@ def is_front_door(user: User) -> bool:
 
 
 def own_teams(user: User) -> set[str]:
-    """The recipient teams whose notifications are this user's to act on.
-
-    A manager (team ``manager:<team>``) also receives what is addressed to the agency's plain ``manager``:
-    escalations of notifications to the agency's default team (§2.4, team null) go there.
-    """
+    """The recipient teams whose notifications are this user's to act on (``domain.teams.acts_for``)."""
     viewer = user.as_viewer()
-    teams = {viewer.team}
-    if Role.TEAM_MANAGER in viewer.roles and viewer.team.startswith("manager"):
-        teams.add("manager")
-    return teams
+    return set(acts_for(viewer.team, manager=Role.TEAM_MANAGER in viewer.roles))
 
 
 def managed_teams(user: User) -> set[str]:
