@@ -3,7 +3,8 @@
     .venv/bin/python bench/casework_load.py --database postgres://…/db [--users 200] [--seconds 120]
                                             [--workers 4] [--locust /path/to/locust] [--no-docs]
 
-The database is one seeded by ``bench/casework_pages.py --keep`` (1,000,000 persons, 5,000 queued incidents, a
+The database is one seeded by ``bench/casework_pages.py --keep``, run with OPENMASH_BENCH_VAR_DIR set to the
+folder that run printed (1,000,000 persons, 5,000 queued incidents, a
 300-event chronology). Half the users are triage officers (queue, pages, filters), half social workers (the
 child's page), each waiting 5–15 s between pages. Locust is not a project dependency: give its path with
 --locust (or put it on PATH). The section "Casework pages under load" of docs/benchmarks.md is rewritten.
@@ -39,7 +40,9 @@ def main() -> int:
     parser.add_argument("--locust", default=shutil.which("locust") or "locust")
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="openmash-load-"))
+    # The var folder holds the field-encryption keys the seeded database was written with (casework_pages.py
+    # --keep prints it): without them the server cannot read the records.
+    folder = Path(os.environ.get("OPENMASH_BENCH_VAR_DIR") or tempfile.mkdtemp(prefix="openmash-load-"))
     env = {**os.environ, "OPENMASH_DATABASE_URL": args.database, "OPENMASH_DEMO": "1", "OPENMASH_VAR_DIR": str(folder),
            "OPENMASH_ALLOWED_HOSTS": "127.0.0.1,localhost", "OPENMASH_LOCKOUT_FAILURES": "100000",
            # The seeded demo passwords use the test hasher; sign-in is not what is measured here.
