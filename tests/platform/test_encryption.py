@@ -206,3 +206,14 @@ def test_values_stored_before_encryption_are_encrypted_by_the_migration_step(sto
     version = RecordVersion.objects.get()
     assert json.loads(version.raw) == incident() and version.data["narrative"] == NARRATIVE
     assert Quarantine.objects.get().raw == b"MARKER-QUARANTINE-55aa"
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(st.text(), st.binary())
+def test_the_fields_round_trip_any_text_and_bytes(text, data):
+    raw, quarantined = RecordVersion._meta.get_field("raw"), Quarantine._meta.get_field("raw")
+    assert raw.from_db_value(raw.get_prep_value(text), None, connection) == text
+    assert quarantined.from_db_value(quarantined.get_prep_value(data), None, connection) == data
+    sealed = RecordVersion._meta.get_field("data")
+    doc = {"narrative": text, "kind": "x"}
+    assert sealed.from_db_value(json.dumps(sealed.get_prep_value(doc)), None, connection) == doc
