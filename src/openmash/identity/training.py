@@ -42,7 +42,7 @@ U_FLOOR = 1e-6
 
 #: Columns of ``features_table``, in order, with their Arrow types.
 _COLUMNS: tuple[tuple[str, str], ...] = (
-    ("unique_id", "int64"), ("given_first", "str"), ("given_all", "list"), ("given_formals", "list"),
+    ("unique_id", "int64"), ("given_first", "str"), ("given_joined", "str"), ("given_all", "list"), ("given_formals", "list"),
     ("family", "str"), ("surname_forms", "list"), ("surname_stems", "list"), ("dob", "str"), ("dob_y", "str"),
     ("dob_md", "str"), ("dob_m", "str"), ("dob_d", "str"), ("birth_lo", "int64"), ("birth_hi", "int64"),
     ("adult", "bool"), ("sex", "str"), ("postcode", "str"), ("district", "str"), ("households", "list"),
@@ -68,6 +68,7 @@ def features_table(features: Sequence[MentionFeatures], *, first_id: int = 0) ->
         lo, hi = (int(dob[:4]), int(dob[:4])) if dob else (f.birth_years or (None, None))
         add["unique_id"](first_id + i)
         add["given_first"](f.given[0] if f.given else None)
+        add["given_joined"]("".join(f.given) if len(f.given) > 1 else None)
         add["given_all"](list(f.given))
         add["given_formals"](sorted(formals))
         add["family"](f.family or None)
@@ -146,9 +147,29 @@ def _loose_sql(l_: str, r_: str) -> str:
             f" AND jaro_winkler_similarity({l_}, {r_}) >= 0.88))")
 
 
-#: ``scoring.names_swapped``: given and family names the other way round (and not the same name either way).
-_SWAPPED_SQL = (f"given_first_l <> given_first_r AND {_close_sql('given_first_l', 'family_r')}"
-                f" AND {_close_sql('family_l', 'given_first_r')} AND NOT {_close_sql('family_l', 'family_r')}")
+_GIVEN_FORMS_SQL = ("list_has_any(given_formals_l, given_formals_r) OR list_contains(given_all_r, given_first_l)"
+                    " OR list_contains(given_all_l, given_first_r)")
+_SURNAME_FORMS_SQL = "list_has_any(surname_forms_l, surname_forms_r) OR list_has_any(surname_stems_l, surname_stems_r)"
+
+
+def _differs_sql(l_: str, r_: str, forms_sql: str) -> str:
+    """A name's "else" level: none of exact, variant, typo or loose."""
+    return f"NOT coalesce({l_} = {r_} OR {forms_sql} OR {_close_sql(l_, r_)} OR {_loose_sql(l_, r_)}, false)"
+
+
+def _family_in_given_sql(given_side: str, family_side: str) -> str:
+    """``scoring._family_in_given``: the first given name, or all of them run together, is the family name."""
+    return (f"coalesce({_close_sql(f'given_first_{given_side}', f'family_{family_side}')}"
+            f" OR {_close_sql(f'given_joined_{given_side}', f'family_{family_side}')}, false)")
+
+
+#: Both names "else" and the first given names differ (``scoring.names_swapped`` / ``names_crossed``).
+_NAMES_DIFFER_SQL = (f"given_first_l <> given_first_r AND {_differs_sql('given_first_l', 'given_first_r', _GIVEN_FORMS_SQL)}"
+                     f" AND {_differs_sql('family_l', 'family_r', _SURNAME_FORMS_SQL)}")
+#: ``scoring.names_swapped``: given and family names the other way round.
+_SWAPPED_SQL = f"{_NAMES_DIFFER_SQL} AND {_family_in_given_sql('l', 'r')} AND {_family_in_given_sql('r', 'l')}"
+#: ``scoring.names_crossed`` (or swapped): the family name's "swapped" level.
+_CROSSED_SQL = f"{_NAMES_DIFFER_SQL} AND ({_family_in_given_sql('l', 'r')} OR {_family_in_given_sql('r', 'l')})"
 
 
 def _name_comparison(name: str, first: str, forms_sql: str) -> Any:
@@ -171,22 +192,29 @@ def _name_comparison(name: str, first: str, forms_sql: str) -> Any:
             cll.CustomLevel(forms_sql, label_for_charts="variant"),
             cll.CustomLevel(_close_sql(l_, r_), label_for_charts="typo"),
             cll.CustomLevel(_loose_sql(l_, r_), label_for_charts="loose"),
-            cll.CustomLevel(_SWAPPED_SQL, label_for_charts="swapped"),
+            cll.CustomLevel(_SWAPPED_SQL if name == "given" else _CROSSED_SQL, label_for_charts="swapped"),
             cll.ElseLevel().configure(label_for_charts="else"),
         ],
     )
 
 
+#: ``scoring._places_agree``: the same postcode, or (when either postcode is missing) the town but for a slip.
+_PLACES_SQL = ("(CASE WHEN postcode_l IS NOT NULL AND postcode_r IS NOT NULL THEN postcode_l = postcode_r"
+               f" ELSE coalesce({_close_sql('town_l', 'town_r')} OR {_loose_sql('town_l', 'town_r')}, false) END)")
+#: ``scoring._building_lines``: both building lines, unless both sides have UPRNs and they differ.
+_LINES_SQL = ("b_number_l IS NOT NULL AND b_number_r IS NOT NULL"
+              " AND NOT (len(uprns_l) > 0 AND len(uprns_r) > 0 AND NOT list_has_any(uprns_l, uprns_r))")
+_STREET_LOOSE_SQL = f"({_close_sql('b_street_l', 'b_street_r')} OR {_loose_sql('b_street_l', 'b_street_r')})"
+#: ``scoring._same_building_line``: the building line but for a slip.
+_SAME_LINE_SQL = (f"((b_number_l = b_number_r AND {_STREET_LOOSE_SQL})"
+                  " OR (b_street_l = b_street_r AND damerau_levenshtein(b_number_l, b_number_r) <= 1))")
 #: ``scoring.near_household``: the building line but for a slip, in the same postcode (or town, when a
 #: postcode is missing), unless both sides have UPRNs and they differ.
-_NEAR_SQL = (
-    "b_number_l IS NOT NULL AND b_number_r IS NOT NULL"
-    " AND NOT (len(uprns_l) > 0 AND len(uprns_r) > 0 AND NOT list_has_any(uprns_l, uprns_r))"
-    " AND (CASE WHEN postcode_l IS NOT NULL AND postcode_r IS NOT NULL THEN postcode_l = postcode_r"
-    f" ELSE coalesce({_close_sql('town_l', 'town_r')} OR {_loose_sql('town_l', 'town_r')}, false) END)"
-    f" AND ((b_number_l = b_number_r AND ({_close_sql('b_street_l', 'b_street_r')} OR {_loose_sql('b_street_l', 'b_street_r')}))"
-    " OR (b_street_l = b_street_r AND damerau_levenshtein(b_number_l, b_number_r) <= 1))"
-)
+_NEAR_SQL = f"{_LINES_SQL} AND {_PLACES_SQL} AND {_SAME_LINE_SQL}"
+#: ``scoring.compare_address``'s "street" and "building" levels (after household, near, postcode, district).
+_STREET_SQL = f"{_LINES_SQL} AND {_PLACES_SQL} AND {_STREET_LOOSE_SQL}"
+_BUILDING_SQL = f"{_LINES_SQL} AND {_SAME_LINE_SQL}"
+_TOWN_SQL = f"coalesce({_close_sql('town_l', 'town_r')} OR {_loose_sql('town_l', 'town_r')}, false)"
 
 
 def _comparisons(*, strong_ids: bool = False) -> list[Any]:
@@ -195,14 +223,8 @@ def _comparisons(*, strong_ids: bool = False) -> list[Any]:
     import splink.comparison_level_library as cll
     from splink.comparison_library import CustomComparison
 
-    given = _name_comparison(
-        "given", "given_first",
-        "list_has_any(given_formals_l, given_formals_r) OR list_contains(given_all_r, given_first_l) OR list_contains(given_all_l, given_first_r)",
-    )
-    surname = _name_comparison(
-        "surname", "family",
-        "list_has_any(surname_forms_l, surname_forms_r) OR list_has_any(surname_stems_l, surname_stems_r)",
-    )
+    given = _name_comparison("given", "given_first", _GIVEN_FORMS_SQL)
+    surname = _name_comparison("surname", "family", _SURNAME_FORMS_SQL)
     dob = CustomComparison(
         output_column_name="dob",
         comparison_levels=[
@@ -239,7 +261,9 @@ def _comparisons(*, strong_ids: bool = False) -> list[Any]:
             cll.CustomLevel(_NEAR_SQL, label_for_charts="near"),
             cll.CustomLevel("postcode_l = postcode_r", label_for_charts="postcode"),
             cll.CustomLevel("district_l = district_r", label_for_charts="district"),
-            cll.CustomLevel("town_l = town_r", label_for_charts="town"),
+            cll.CustomLevel(_STREET_SQL, label_for_charts="street"),
+            cll.CustomLevel(_BUILDING_SQL, label_for_charts="building"),
+            cll.CustomLevel(_TOWN_SQL, label_for_charts="town"),
             cll.ElseLevel().configure(label_for_charts="else"),
         ],
     )

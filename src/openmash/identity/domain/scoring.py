@@ -49,7 +49,7 @@ DEFAULT_LEVELS: dict[str, Levels] = {
     "sex": {"agree": (0.97, 0.5), "disagree": (0.03, 0.5)},
     "address": {
         "household": (0.55, 0.0008), "near": (0.03, 0.0003), "postcode": (0.10, 0.0008), "district": (0.10, 0.03),
-        "town": (0.05, 0.15), "else": (0.20, 0.82),
+        "street": (0.01, 0.002), "building": (0.01, 0.0005), "town": (0.05, 0.15), "else": (0.18, 0.82),
     },
     "nhs": {"agree": (0.999, 0.000001), "disagree": (0.001, 0.999999)},
     "agency_id": {"agree": (0.95, 0.000001), "disagree": (0.05, 0.999999)},
@@ -236,24 +236,41 @@ def _uprns_differ(a: MentionFeatures, b: MentionFeatures) -> bool:
     return bool(uprn_a and uprn_b and not uprn_a & uprn_b)
 
 
-def near_household(a: MentionFeatures, b: MentionFeatures) -> bool:
-    """The same building line but for a slip (14 Weipa Place / 14 Weipap Lace, 14 / 41 Mill Lane) in the same
-    postcode, or the same town but for a slip when either postcode is missing; two different UPRNs are never near."""
-    if a.building is None or b.building is None or _uprns_differ(a, b):
-        return False
+def _places_agree(a: MentionFeatures, b: MentionFeatures) -> bool:
+    """The same postcode; or, when either postcode is missing, the same town but for a slip."""
     if a.postcode and b.postcode:
-        if a.postcode != b.postcode:
-            return False
-    elif not (a.town and b.town and is_loose_typo(a.town, b.town)):
-        return False
+        return a.postcode == b.postcode
+    return bool(a.town and b.town and is_loose_typo(a.town, b.town))
+
+
+def _building_lines(a: MentionFeatures, b: MentionFeatures) -> tuple[tuple[str, str], tuple[str, str]] | None:
+    """Both building lines as (number, street), unless one is missing or two different UPRNs rule them out."""
+    if a.building is None or b.building is None or _uprns_differ(a, b):
+        return None
     number_a, street_a = a.building.split("|", 1)
     number_b, street_b = b.building.split("|", 1)
+    return (number_a, street_a), (number_b, street_b)
+
+
+def _same_building_line(lines: tuple[tuple[str, str], tuple[str, str]]) -> bool:
+    """The same building line but for a slip (14 Weipa Place / 14 Weipap Lace, 14 / 41 Mill Lane)."""
+    (number_a, street_a), (number_b, street_b) = lines
     if number_a == number_b:
         return is_loose_typo(street_a, street_b)
     return street_a == street_b and edit_distance(number_a, number_b) <= 1
 
 
+def near_household(a: MentionFeatures, b: MentionFeatures) -> bool:
+    """The same building line but for a slip in the same postcode, or the same town but for a slip when
+    either postcode is missing; two different UPRNs are never near."""
+    lines = _building_lines(a, b)
+    return lines is not None and _places_agree(a, b) and _same_building_line(lines)
+
+
 def compare_address(a: MentionFeatures, b: MentionFeatures) -> str | None:
+    """Household, near, postcode, district; then, where postcodes do not decide, the same street in the
+    same place (another number: a neighbour, or a number mistyped beyond a slip), the same building line
+    in another place (the town mistyped or replaced), the same town (but for a slip); else."""
     if not (a.postcode or a.household or a.town) or not (b.postcode or b.household or b.town):
         return None
     if same_household(a, b):
@@ -265,7 +282,13 @@ def compare_address(a: MentionFeatures, b: MentionFeatures) -> str | None:
             return "postcode"
         if a.postcode[:-3] == b.postcode[:-3]:
             return "district"
-    if a.town and a.town == b.town:
+    lines = _building_lines(a, b)
+    if lines is not None:
+        if _places_agree(a, b) and is_loose_typo(lines[0][1], lines[1][1]):
+            return "street"
+        if _same_building_line(lines):
+            return "building"
+    if a.town and b.town and is_loose_typo(a.town, b.town):
         return "town"
     return "else"
 
@@ -302,18 +325,46 @@ class PairScore:
         return [{"field": e.field, "level": e.level, "weight": round(e.weight, 2)} for e in self.evidence]
 
 
+def _given_as_written(features: MentionFeatures) -> tuple[str, ...]:
+    """The first given name, and every given name run together when there are several (a double-barrelled
+    name split across the field: "Slack Smith", "De La Cruz")."""
+    if len(features.given) > 1:
+        return (features.given[0], "".join(features.given))
+    return features.given[:1]
+
+
+def _family_in_given(given_side: MentionFeatures, family_side: MentionFeatures) -> bool:
+    """``family_side``'s family name written as ``given_side``'s given name(s), but for a slip."""
+    return any(is_close_typo(name, family_side.family) for name in _given_as_written(given_side))
+
+
 def names_swapped(a: MentionFeatures, b: MentionFeatures) -> bool:
     """Given and family names recorded the other way round (Bradley Matthews / Matthews Bradley)."""
     if not (a.given and b.given and a.family and b.family) or a.given[0] == b.given[0]:
         return False
-    return is_close_typo(a.given[0], b.family) and is_close_typo(a.family, b.given[0])
+    return _family_in_given(a, b) and _family_in_given(b, a)
+
+
+def names_crossed(a: MentionFeatures, b: MentionFeatures) -> bool:
+    """One side's family name is the other's given name (Stronach Ethan / Emily Stronach): the names were
+    recorded the wrong way round and one of them differs as well."""
+    if not (a.given and b.given and a.family and b.family) or a.given[0] == b.given[0]:
+        return False
+    return _family_in_given(a, b) or _family_in_given(b, a)
 
 
 def comparison_levels(a: MentionFeatures, b: MentionFeatures) -> dict[str, str | None]:
-    """The level of every field for this pair (None where a value is missing)."""
+    """The level of every field for this pair (None where a value is missing).
+
+    Names the wrong way round score as agreeing ("swapped": the given name as exact, the family name as
+    exact times the rarity of a swap); when only one of them crosses over, only the family name scores
+    "swapped" and the given name stays "else"."""
     given, surname = compare_given(a.given, b.given), compare_surname(a, b)
-    if given == "else" and surname == "else" and names_swapped(a, b):
-        given = surname = "swapped"
+    if given == "else" and surname == "else":
+        if names_swapped(a, b):
+            given = surname = "swapped"
+        elif names_crossed(a, b):
+            surname = "swapped"
     return {
         "given": given,
         "surname": surname,
