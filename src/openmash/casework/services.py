@@ -226,8 +226,9 @@ def resolve_challenge(*, challenge: Challenge, resolution: str, response: str, u
                       outcome: str = "", source_ip: str = "") -> Challenge:
     """A manager resolves a challenge: ``upheld`` (the decision stands; the referrer gets the reply) or
     ``revised`` (a new decision with ``response`` as its rationale, sent as DECISION_FEEDBACK again)."""
-    challenge = (Challenge.objects.select_for_update().select_related("decision__record", "decision__feedback",
-                                                                      "notification").get(pk=challenge.pk))
+    # Lock the challenge row only (its feedback and notification are nullable: outer joins cannot be locked).
+    challenge = (Challenge.objects.select_for_update(of=("self",))
+                 .select_related("decision__record", "decision__feedback", "notification").get(pk=challenge.pk))
     if not may_resolve(challenge, user):
         raise CaseworkError(rules.ResolutionProblem.NOT_RESOLVER)
     policy = protocol.policy_in_force()
