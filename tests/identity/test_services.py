@@ -115,6 +115,39 @@ def test_rebuild_keeps_person_ids(tmp_path, engine):
     assert queries.person_id_of("police", "POL-1", "p1") == queries.person_id_of("gp", "GP-1", "p1") == before
 
 
+def test_a_batch_rebuild_links_a_backfill_and_a_second_rebuild_rewrites_nothing(tmp_path, settings):
+    from openmash.identity import rebuild
+    from openmash.identity.domain.blocking import blocking_keys
+    from openmash.identity.domain.features import MentionFeatures
+    from openmash.platform.audit import Actor
+
+    settings.OPENMASH_PIPELINE_STAGES = []
+    ingest(tmp_path,
+           record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),
+           record("POL-1", recorded_at="2024-12-03T02:30:00Z", people=[adult(given_names="Gosia")]),
+           record("POL-2", recorded_at="2024-12-04T02:30:00Z",
+                  people=[adult(given_names="Zenon", family_name="Kowal", sex="male", date_of_birth="1950-01-01")]))
+    assert not MentionLink.objects.exists()
+    first = rebuild.rebuild_links(actor=Actor.system("test"), engine="splink")
+    assert (first["links_written"], first["features_reused"]) == (3, 0)
+    person = {link.mention.record.record_id: link.person_id
+              for link in MentionLink.objects.select_related("mention__record")}
+    assert person["GP-1"] == person["POL-1"] != person["POL-2"]
+    # Links carry the features they were made from (and their version), and people hold their mentions' keys.
+    expected: dict[int, set[str]] = {}
+    for link in MentionLink.objects.select_related("mention"):
+        assert link.features["rv"] == link.mention.version_id
+        expected.setdefault(link.person_id, set()).update(blocking_keys(MentionFeatures.from_json(link.features)))
+    held: dict[int, set[str]] = {}
+    for key, owner in BlockingKey.objects.values_list("key", "person_id"):
+        held.setdefault(owner, set()).add(key)
+    assert held == expected
+    second = rebuild.rebuild_links(actor=Actor.system("test"), engine="splink")
+    assert (second["links_written"], second["features_reused"], second["key_rows_written"]) == (0, 3, 0)
+    assert {link.mention.record.record_id: link.person_id
+            for link in MentionLink.objects.select_related("mention__record")} == person
+
+
 def test_a_household_is_one_address_whether_or_not_a_record_gave_its_uprn(tmp_path):
     with_uprn = {**HOME, "uprn": "100012345678"}
     child = {"ref": "c1", "role": "subject", "given_names": "Ella", "family_name": "Nash", "date_of_birth": "2019-03-04",

@@ -164,6 +164,8 @@ class DuckDBScorer:
         import duckdb
 
         self.con = duckdb.connect()
+        #: Whether the mentions' table is in (``load_table``).
+        self.loaded = False
         if threads:
             self.con.execute(f"SET threads = {int(threads)}").fetchall()
         if memory_limit:
@@ -176,10 +178,14 @@ class DuckDBScorer:
     def load(self, features: Sequence[MentionFeatures]) -> None:
         from openmash.identity.training import features_table
 
-        table = features_table(features)
+        self.load_table(features_table(features))
+
+    def load_table(self, table: Any) -> None:
+        """The mentions as a ``training.features_table`` already made (``unique_id`` = position)."""
         self.con.register("men_arrow", table)
         self._run("CREATE OR REPLACE TABLE men AS SELECT * FROM men_arrow")
         self.con.unregister("men_arrow")
+        self.loaded = True
 
     def keys(self) -> None:
         self._run(f"CREATE OR REPLACE TABLE mention_keys AS {keys_sql('men')}")
@@ -205,6 +211,11 @@ class DuckDBScorer:
 
     def person_key_rows(self, person_of: Sequence[int], targets: set[int]) -> Iterator[tuple[str, int]]:
         """Distinct ``(key, person)`` of the people in ``targets``, ``person_of[m]`` being mention m's person."""
+        for part in self.person_key_batches(person_of, targets):
+            yield from zip(part.column(0).to_pylist(), part.column(1).to_pylist(), strict=True)
+
+    def person_key_batches(self, person_of: Sequence[int], targets: set[int]) -> Iterator[Any]:
+        """``person_key_rows`` as Arrow record batches (``key``, ``person``): no Python object per row."""
         import pyarrow as pa
 
         if not targets:
@@ -215,10 +226,7 @@ class DuckDBScorer:
         if len(targets) < len(set(person_of)):
             self.con.register("targets_arrow", pa.table({"person": pa.array(sorted(targets), pa.int64())}))
             query += " WHERE a.person IN (SELECT person FROM targets_arrow)"
-        result = self.con.execute(query)
-        while rows := result.fetchmany(100_000):
-            for key, person in rows:
-                yield str(key), int(person)
+        yield from self.con.sql(query).to_arrow_reader(200_000)
 
     def close(self) -> None:
         self.con.close()
@@ -233,7 +241,8 @@ def score_and_cluster(
     stats: dict[str, float] = {}
     started = time.perf_counter()
     step("features table")
-    scorer.load(features)
+    if not getattr(scorer, "loaded", False):
+        scorer.load(features)
     stats["table_s"] = time.perf_counter() - started
     step("blocking keys")
     scorer.keys()

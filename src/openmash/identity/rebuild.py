@@ -22,11 +22,13 @@ indexes rebuilt afterwards, when most people changed).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import multiprocessing
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import batched
 from typing import Any
@@ -43,8 +45,9 @@ from openmash.identity.models import BlockingKey, LinkageModel, LinkMethod, Ment
 from openmash.identity.services import active_model, save_model
 from openmash.intake.domain.record import Record
 from openmash.intake.models import Mention, RecordVersion
+from openmash.intake.models import Record as StoredRecord
 from openmash.platform.audit import Actor, record_event
-from openmash.platform.bulk import insert_rows
+from openmash.platform.bulk import RawJson, insert_rows
 from openmash.platform.encryption import load_sealed_json
 
 ENGINES = ("memory", "splink", "spark")
@@ -62,7 +65,7 @@ def _current_versions() -> Iterator[tuple[RecordVersion, Record]]:
 
 def stored_features() -> list[MentionFeatures]:
     """Features of every current, linkable person-in-record (for training)."""
-    return [f for _, _, f, _ in _current_features(progress=None)]
+    return _current_features(progress=None).features
 
 
 def train_and_save(*, version: str | None, max_pairs: float, actor: Actor, progress: bool = False) -> LinkageModel:
@@ -76,74 +79,144 @@ def train_and_save(*, version: str | None, max_pairs: float, actor: Actor, progr
     return save_model(model, actor=actor)
 
 
-def _current_features(progress: Callable[[int], None] | None) -> list[tuple[int, int, MentionFeatures, bool]]:
-    """``(mention pk, version pk, features, reused)`` for every current, linkable person-in-record.
+@dataclass
+class _Read:
+    """Every current, linkable person-in-record, in one order: its mention and version, its features, whether
+    they are the link's stored ones, their JSON as stored on a link, and (when asked) the features table."""
 
-    Reused: the link's stored features, when computed from the mention's current version by this
-    ``FEATURES_VERSION``; the others are computed from their record versions.
+    pks: list[int] = field(default_factory=list)
+    versions: list[int] = field(default_factory=list)
+    features: list[MentionFeatures] = field(default_factory=list)
+    reused: list[bool] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    tables: list[Any] = field(default_factory=list)
+
+    def extend(self, part: _Read) -> None:
+        self.pks += part.pks
+        self.versions += part.versions
+        self.features += part.features
+        self.reused += part.reused
+        self.texts += part.texts
+        self.tables += part.tables
+
+    def table(self) -> Any:
+        """The features table (``training.features_table``), ``unique_id`` being the position here."""
+        import pyarrow as pa
+
+        from openmash.identity.training import features_table
+
+        table = pa.concat_tables(self.tables) if self.tables else features_table([])
+        return table.set_column(0, "unique_id", pa.array(range(table.num_rows), pa.int64()))
+
+
+#: Below this many person-in-records, features are read in this process.
+PARALLEL_FROM = 20_000
+_CHUNK = 5000
+
+
+def _current_rows() -> Iterator[tuple[int, int, str, str | None]]:
+    """``(mention, version, ref, stored features as JSON text or None)``: the link's stored features only when
+    they were computed from the mention's current version by this ``FEATURES_VERSION`` (checked in SQL)."""
+    mentions, records, links = Mention._meta.db_table, StoredRecord._meta.db_table, MentionLink._meta.db_table
+    if connection.vendor == "postgresql":
+        fresh = "l.features ->> 'v' = %s AND l.features ->> 'rv' = m.version_id::text"
+        text, param = "l.features::text", str(FEATURES_VERSION)
+    else:
+        fresh = "json_extract(l.features, '$.v') = %s AND json_extract(l.features, '$.rv') = m.version_id"
+        text, param = "l.features", FEATURES_VERSION  # type: ignore[assignment]
+    sql = (f"SELECT m.id, m.version_id, m.ref, CASE WHEN {fresh} THEN {text} END "  # noqa: S608 - identifiers only
+           f"FROM {mentions} m JOIN {records} r ON r.id = m.record_id LEFT JOIN {links} l ON l.mention_id = m.id "
+           "WHERE m.active AND NOT r.withdrawn AND m.role <> 'professional' ORDER BY m.id")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [param])
+        while rows := cursor.fetchmany(20_000):
+            yield from ((int(pk), int(version), str(ref), text) for pk, version, ref, text in rows)
+
+
+def _current_features(progress: Callable[[int], None] | None, *, table: bool = False) -> _Read:
+    """Every current, linkable person-in-record with its features: the link's stored ones when computed from
+    the mention's current version by this ``FEATURES_VERSION``, else computed from the record version.
+
+    Parsing records, normalising names and addresses, decoding stored features and building the features
+    table (``table``) is pure Python: spread over the cores. The database is read here, in this process
+    (Django connections are per thread); a few chunks are in flight at a time.
     """
-    mentions = list(Mention.objects.filter(active=True, record__withdrawn=False).exclude(role="professional")
-                    .values_list("pk", "version_id", "ref"))
-    stored: dict[int, dict[str, Any]] = {}
-    for pk, features in MentionLink.objects.values_list("mention_id", "features").iterator(chunk_size=20_000):
-        if features.get("v") == FEATURES_VERSION:
-            stored[pk] = features
-    out: list[tuple[int, int, MentionFeatures, bool]] = []
+    stored: list[tuple[int, int, str]] = []
     missing: dict[int, list[tuple[int, str]]] = {}
-    for pk, version_id, ref in mentions:
-        found = stored.get(pk)
-        if found is not None and found.get("rv") == version_id:
-            out.append((pk, version_id, MentionFeatures.from_json(found), True))
+    for pk, version_id, ref, text in _current_rows():
+        if text is not None:
+            stored.append((pk, version_id, text))
         else:
             missing.setdefault(version_id, []).append((pk, ref))
-        if progress is not None and len(out) % 50_000 == 0:
-            progress(len(out))
-    del stored
-    chunks = ([(version_id, text, missing[version_id]) for version_id, text in _version_texts(chunk)]
-              for chunk in batched(sorted(missing), 5000))
-    if len(missing) < PARALLEL_FROM:
-        results: Iterable[list[tuple[int, int, MentionFeatures]]] = map(_features_of_versions, chunks)
-        out.extend((pk, v, f, False) for done in results for pk, v, f in done)
+
+    def jobs() -> Iterator[tuple[str, Any, bool]]:
+        for part in batched(stored, _CHUNK):
+            yield "stored", part, table
+        for chunk in batched(sorted(missing), _CHUNK):
+            yield "records", [(version_id, text, missing[version_id]) for version_id, text in _version_texts(chunk)], table
+
+    out = _Read()
+    if len(stored) + sum(len(v) for v in missing.values()) < PARALLEL_FROM:
+        for job in jobs():
+            out.extend(_features_job(job))
         return out
-    # Parsing records and normalising names and addresses is pure Python: spread it over the cores.
-    # The workers only compute; the database is read here, in this process.
-    # Reads stay in this thread (Django connections are per thread); a few chunks are in flight at a time.
+    if table:
+        import openmash.identity.training  # noqa: F401 - imported once, before the workers fork
     workers = max(1, min(4, os.cpu_count() or 1))
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         in_flight: list[Any] = []
-        for chunk in chunks:
-            in_flight.append(pool.apply_async(_features_of_versions, (chunk,)))
+        for job in jobs():
+            in_flight.append(pool.apply_async(_features_job, (job,)))
             while len(in_flight) > workers * 2 or (in_flight and in_flight[0].ready()):
-                out.extend((pk, v, f, False) for pk, v, f in in_flight.pop(0).get())
+                out.extend(in_flight.pop(0).get())
                 if progress is not None:
-                    progress(len(out))
+                    progress(len(out.pks))
         for pending in in_flight:
-            out.extend((pk, v, f, False) for pk, v, f in pending.get())
+            out.extend(pending.get())
     return out
-
-
-#: Below this many records to read, features are computed in this process.
-PARALLEL_FROM = 20_000
 
 
 def _version_texts(version_ids: Sequence[int]) -> list[tuple[int, str]]:
     """``(pk, data as JSON text)``: the worker processes parse it (the driver would otherwise parse it here)."""
     table = RecordVersion._meta.db_table
-    placeholders = ", ".join(["%s"] * len(version_ids))
-    cast = "data::text" if connection.vendor == "postgresql" else "data"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id, {cast} FROM {table} WHERE id IN ({placeholders})", list(version_ids))  # noqa: S608
+        if connection.vendor == "postgresql":
+            # One array parameter: a statement with thousands of placeholders costs more to split than to run.
+            cursor.execute(f"SELECT id, data::text FROM {table} WHERE id = ANY(%s)", [list(version_ids)])  # noqa: S608
+        else:
+            placeholders = ", ".join(["%s"] * len(version_ids))
+            cursor.execute(f"SELECT id, data FROM {table} WHERE id IN ({placeholders})", list(version_ids))  # noqa: S608
         return [(int(pk), str(text)) for pk, text in cursor.fetchall()]
 
 
-def _features_of_versions(chunk: list[tuple[int, str, list[tuple[int, str]]]]) -> list[tuple[int, int, MentionFeatures]]:
-    out: list[tuple[int, int, MentionFeatures]] = []
-    for version_id, text, refs in chunk:
-        record = Record.from_json(load_sealed_json(text))
-        for pk, ref in refs:
-            person = record.person(ref)
-            if person is not None and person.is_linkable:
-                out.append((pk, version_id, mention_features(record, person)))
+def _features_job(job: tuple[str, Any, bool]) -> _Read:
+    """One chunk, in a worker: stored features decoded, or features computed from record versions."""
+    kind, items, with_table = job
+    out = _Read()
+    if kind == "stored":
+        for pk, version_id, text in items:
+            out.pks.append(pk)
+            out.versions.append(version_id)
+            out.features.append(MentionFeatures.from_json(json.loads(text)))
+            out.texts.append(text)
+        out.reused = [True] * len(out.pks)
+    else:
+        for version_id, text, refs in items:
+            record = Record.from_json(load_sealed_json(text))
+            for pk, ref in refs:
+                person = record.person(ref)
+                if person is not None and person.is_linkable:
+                    features = mention_features(record, person)
+                    out.pks.append(pk)
+                    out.versions.append(version_id)
+                    out.features.append(features)
+                    out.texts.append(json.dumps({**features.to_json(), "rv": version_id}, ensure_ascii=False,
+                                                separators=(",", ":")))
+        out.reused = [False] * len(out.pks)
+    if with_table:
+        from openmash.identity.training import features_table
+
+        out.tables.append(features_table(out.features))
     return out
 
 
@@ -163,6 +236,10 @@ class _People:
     stats: dict[str, float] = field(default_factory=dict)
     #: Writes ``(key, person)`` rows for the given people; None: computed in Python from the features.
     key_rows: Callable[[Sequence[int], set[int]], Iterable[tuple[str, int]]] | None = None
+    #: The same as Arrow record batches (``key``, ``person``), when the scorer can give them so.
+    key_batches: Callable[[Sequence[int], set[int]], Iterator[Any]] | None = None
+    #: Each mention's features as stored on its link (JSON with the version), when already made.
+    texts: list[str] | None = None
     close: Callable[[], None] = lambda: None
 
 
@@ -206,10 +283,10 @@ def _batch_people(model: ScoringModel, engine: str, bar: Progress) -> _People:
 
     started = time.perf_counter()
     task = bar.add_task("reading features", total=None)
-    rows = _current_features(progress=lambda n: bar.update(task, completed=n))
-    bar.update(task, total=len(rows), completed=len(rows))
-    stats = {"features_s": time.perf_counter() - started, "features_reused": sum(1 for *_, r in rows if r)}
-    features = [f for _, _, f, _ in rows]
+    read = _current_features(progress=lambda n: bar.update(task, completed=n), table=engine == "splink")
+    bar.update(task, total=len(read.pks), completed=len(read.pks))
+    stats = {"features_s": time.perf_counter() - started, "features_reused": sum(read.reused)}
+    features = read.features
     scorer: Any
     if engine == "spark":
         from openmash.identity.spark import SparkScorer
@@ -217,18 +294,20 @@ def _batch_people(model: ScoringModel, engine: str, bar: Progress) -> _People:
         scorer = SparkScorer()
     else:
         scorer = batch.DuckDBScorer()
+        scorer.load_table(read.table())
+    read.tables.clear()
     step = bar.add_task("batch linking", total=None)
     clusters, batch_stats = batch.score_and_cluster(features, model, scorer,
                                                     step=lambda text: bar.update(step, description=text))
     stats.update(batch_stats)
-    people = _People([pk for pk, *_ in rows], [v for _, v, *_ in rows], features, [r for *_, r in rows],
-                     list(clusters.members.values()),
-                     merges=clusters.merges, reviews=clusters.reviews, stats=stats)
+    people = _People(read.pks, read.versions, features, read.reused, list(clusters.members.values()),
+                     merges=clusters.merges, reviews=clusters.reviews, stats=stats, texts=read.texts)
     for i in range(len(features)):
         p = clusters.best.get(i)
         people.notes[i] = {"rebuild": engine, "best_pair_probability": p}
         people.probability[i] = p if p is not None else 1.0
     people.key_rows = scorer.person_key_rows
+    people.key_batches = getattr(scorer, "person_key_batches", None)
     people.close = scorer.close
     return people
 
@@ -287,19 +366,17 @@ def _write(people: _People, model: ScoringModel, engine: str, actor: Actor) -> d
         affected = {person_of[i] for i in changed} | {old_person[people.mention_pks[i]] for i in changed
                                                        if people.mention_pks[i] in old_person}
         affected |= {old_person[pk] for pk in gone}
-        for chunk in batched([people.mention_pks[i] for i in changed] + gone, 5000):
+        linked_before = [pk for i in changed if (pk := people.mention_pks[i]) in old_person]
+        for chunk in batched(linked_before + gone, 5000):
             MentionLink.objects.filter(mention_id__in=chunk)._raw_delete(MentionLink.objects.db)
-        now = dt.datetime.now(dt.UTC)
-        for chunk in batched(changed, 20_000):
-            insert_rows(MentionLink, [
-                {"mention_id": people.mention_pks[i], "person_id": person_of[i], "probability": people.probability.get(i, 1.0),
-                 "method": LinkMethod.REBUILD, "explanation": people.notes.get(i, {"rebuild": engine}),
-                 "features": {**people.features[i].to_json(), "rv": people.version_pks[i]},
-                 "model_version": model.version, "linked_at": now} for i in chunk])
+        mark = time.perf_counter()
+        _write_links(people, changed, person_of, model.version, engine)
+        people.stats["write_links_s"] = time.perf_counter() - mark
         people_count = len(people.clusters) or 1
         bulk = len(affected) >= BULK_KEYS_SHARE * people_count
         key_rows = _write_keys(people, person_of, affected, bulk=bulk)
-        Person.objects.filter(pk__in=[p for p in claimed if p in affected]).update(merged_into=None)
+        for chunk in batched(sorted(p for p in claimed if p in affected), 5000):
+            Person.objects.filter(pk__in=chunk, merged_into__isnull=False).update(merged_into=None)
         orphaned: dict[int, Counter[int]] = {}
         for i in changed:
             was = old_person.get(people.mention_pks[i])
@@ -325,17 +402,78 @@ def _new_person_pks(count: int) -> list[int]:
     table = Person._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, %s)",  # noqa: S608
-                           [count])
-            pks = [int(row[0]) for row in cursor.fetchall()]
-        else:
-            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608 - table name only
-            first = int(cursor.fetchone()[0]) + 1
-            pks = list(range(first, first + count))
+            # One statement: keys from the column's sequence, public ids made from them (as ``new_person``).
+            cursor.execute(
+                f"INSERT INTO {table} (id, person_id, created_at) "  # noqa: S608 - table name only
+                "SELECT id, 'P' || CASE WHEN id < 10000000 THEN lpad(id::text, 7, '0') ELSE id::text END, %s "
+                f"FROM (SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, %s)) AS n "
+                "RETURNING id", [now, count])
+            return sorted(int(row[0]) for row in cursor.fetchall())
+        cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608 - table name only
+        first = int(cursor.fetchone()[0]) + 1
+    pks = list(range(first, first + count))
     for chunk in batched(pks, 20_000):
-        insert_rows(Person, [{"id": pk, "person_id": f"P{pk:07d}", "created_at": now, "merged_into_id": None}
+        insert_rows(Person, [{"id": pk, "person_id": _public_id(pk), "created_at": now, "merged_into_id": None}
                              for pk in chunk])
     return pks
+
+
+def _public_id(pk: int) -> str:
+    return f"P{pk:07d}"
+
+
+def _write_links(people: _People, changed: Sequence[int], person_of: Sequence[int], model_version: str,
+                 engine: str) -> None:
+    """Insert the links of the ``changed`` mentions (their old links are gone): COPY on PostgreSQL."""
+    now = dt.datetime.now(dt.UTC)
+
+    def features_text(i: int) -> str:
+        if people.texts is not None:
+            return people.texts[i]
+        return json.dumps({**people.features[i].to_json(), "rv": people.version_pks[i]}, ensure_ascii=False,
+                          separators=(",", ":"))
+
+    def explanation(i: int) -> str:
+        return json.dumps(people.notes.get(i, {"rebuild": engine}), separators=(",", ":"))
+
+    if connection.vendor != "postgresql":
+        for chunk in batched(changed, 20_000):
+            insert_rows(MentionLink, [
+                {"mention_id": people.mention_pks[i], "person_id": person_of[i], "probability": people.probability.get(i, 1.0),
+                 "method": LinkMethod.REBUILD, "explanation": RawJson(explanation(i)), "features": RawJson(features_text(i)),
+                 "model_version": model_version, "linked_at": now} for i in chunk])
+        return
+    # COPY's text format, written whole: no statement, no parameter, no Python call per value.
+    tail = f"\t{_copy_escape(LinkMethod.REBUILD.value)}\t"
+    stamp = f"\t{_copy_escape(model_version)}\t{now.isoformat()}\n"
+    columns = "mention_id, person_id, probability, method, explanation, features, model_version, linked_at"
+    with _copy(f"COPY {MentionLink._meta.db_table} ({columns}) FROM STDIN") as copy:  # noqa: S608 - identifiers only
+        for chunk in batched(changed, 20_000):
+            copy.write("".join(
+                f"{people.mention_pks[i]}\t{person_of[i]}\t{people.probability.get(i, 1.0)!r}{tail}"
+                f"{_copy_escape(explanation(i))}\t{_copy_escape(features_text(i))}{stamp}" for i in chunk))
+
+
+def _copy_escape(text: str) -> str:
+    """A value in COPY's text format: backslash, tab, newline and carriage return escaped."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+def _copy(statement: str) -> Any:
+    """A psycopg COPY on Django's connection (its transaction)."""
+    import psycopg
+
+    connection.ensure_connection()
+    cursor = psycopg.Cursor(connection.connection)
+    return _closing_copy(cursor, statement)
+
+
+@contextmanager
+def _closing_copy(cursor: Any, statement: str) -> Iterator[Any]:
+    with cursor, cursor.copy(statement) as copy:
+        yield copy
 
 
 def _write_keys(people: _People, person_of: list[int], affected: set[int], *, bulk: bool) -> int:
@@ -351,12 +489,17 @@ def _write_keys(people: _People, person_of: list[int], affected: set[int], *, bu
         for chunk in batched(sorted(affected), 5000):
             BlockingKey.objects.filter(person_id__in=chunk)._raw_delete(BlockingKey.objects.db)
         targets = affected
-    if people.key_rows is not None:
-        rows = people.key_rows(person_of, targets)
+    mark = time.perf_counter()
+    if people.key_batches is not None:
+        written = insert_key_batches(people.key_batches(person_of, targets))
     else:
-        rows = _python_key_rows(people, person_of, targets)
-    written = insert_key_rows(rows)
+        rows = (people.key_rows(person_of, targets) if people.key_rows is not None
+                else _python_key_rows(people, person_of, targets))
+        written = insert_key_rows(rows)
+    indexed = time.perf_counter()
     restore_key_indexes(restore)
+    people.stats["write_keys_s"] = indexed - mark
+    people.stats["write_indexes_s"] = time.perf_counter() - indexed
     return written
 
 
@@ -377,10 +520,7 @@ def insert_key_rows(rows: Iterable[tuple[str, int]]) -> int:
     table = BlockingKey._meta.db_table
     written = 0
     if connection.vendor == "postgresql":
-        import psycopg
-
-        connection.ensure_connection()
-        with psycopg.Cursor(connection.connection) as pg, pg.copy(f"COPY {table} (key, person_id) FROM STDIN") as copy:
+        with _copy(f"COPY {table} (key, person_id) FROM STDIN") as copy:  # noqa: S608 - table name only
             for row in rows:
                 copy.write_row(row)
                 written += 1
@@ -389,6 +529,26 @@ def insert_key_rows(rows: Iterable[tuple[str, int]]) -> int:
         for chunk in batched(rows, 50_000):
             cursor.executemany(f"INSERT INTO {table} (key, person_id) VALUES (%s, %s)", chunk)  # noqa: S608
             written += len(chunk)
+    return written
+
+
+def insert_key_batches(batches: Iterable[Any]) -> int:
+    """Write Arrow record batches of ``(key, person)``: on PostgreSQL as CSV made by Arrow, straight into COPY."""
+    if connection.vendor != "postgresql":
+        return insert_key_rows(row for part in batches
+                               for row in zip(part.column(0).to_pylist(), part.column(1).to_pylist(), strict=True))
+    import io
+
+    import pyarrow.csv as pa_csv
+
+    written = 0
+    options = pa_csv.WriteOptions(include_header=False)
+    with _copy(f"COPY {BlockingKey._meta.db_table} (key, person_id) FROM STDIN (FORMAT csv)") as copy:  # noqa: S608
+        for part in batches:
+            buffer = io.BytesIO()
+            pa_csv.write_csv(part, buffer, options)
+            copy.write(buffer.getbuffer())
+            written += part.num_rows
     return written
 
 

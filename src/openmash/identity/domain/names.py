@@ -72,6 +72,7 @@ def _build_formal_index() -> dict[str, frozenset[str]]:
 _FORMALS = _build_formal_index()
 
 
+@lru_cache(maxsize=65536)
 def given_variants(name: str) -> frozenset[str]:
     """The folded name and every formal name it may be a nickname or spelling of."""
     return _FORMALS.get(name, frozenset()) | {name}
