@@ -94,6 +94,11 @@ class DatabaseStore:
         self._merged: dict[str, str] = {}
         #: Keys each person is known to hold (from lookups), so only new keys are written.
         self._held: dict[str, set[str]] = {}
+        #: PostgreSQL: new links and keys wait here and go out in one statement (``flush``) before the next read
+        #: or at the end of the record, instead of one round trip each.
+        self._deferred = connection.vendor == "postgresql"
+        self._new_links: list[MentionLink] = []
+        self._new_keys: list[tuple[int, str]] = []
 
     def candidate_mentions(self, keys: Iterable[str]) -> dict[str, list[MentionFeatures]]:
         """``domain.linker.candidate_people`` and their mentions' features, in one query: only the people to
@@ -101,6 +106,7 @@ class DatabaseStore:
         wanted = sorted(set(keys))
         if not wanted:
             return {}
+        self.flush()
         links_table = MentionLink._meta.db_table
         held, held_params = _held_sql(wanted)
         # The rule of candidate_people: any strong key or a key held by at most SMALL_BLOCK people; else
@@ -125,6 +131,7 @@ class DatabaseStore:
         return out
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]:
+        self.flush()
         out: dict[str, list[MentionFeatures]] = {p: [] for p in people}
         rows = MentionLink.objects.filter(person_id__in=[int(p) for p in out]).values_list("person_id", "features")
         for person_id, features in rows:
@@ -163,12 +170,16 @@ class DatabaseStore:
     def save_link(self, features: MentionFeatures, person: str, decision: LinkDecision) -> None:
         mention = self.mentions[features.mention_key]
         link = self.links.get(mention.pk)
-        if link is None:
-            link = MentionLink.objects.create(
+        if link is None or link.pk is None:
+            link = MentionLink(
                 mention=mention, person_id=int(person), probability=decision.probability,
                 method=decision.method, explanation=decision.explanation, features=stored_features(features, mention),
-                model_version=self.model_version,
+                model_version=self.model_version, linked_at=timezone.now(),
             )
+            if self._deferred:
+                self._new_links = [*(q for q in self._new_links if q.mention_id != mention.pk), link]
+            else:
+                link.save(force_insert=True)
             self.links[mention.pk] = link
             return
         link.features = stored_features(features, mention)
@@ -183,10 +194,57 @@ class DatabaseStore:
         held = self._held.setdefault(person, set())
         missing = [k for k in keys if k not in held]
         if missing:
-            add_blocking_keys(int(person), missing)
+            if self._deferred:
+                self._new_keys.extend((int(person), k) for k in missing)
+            else:
+                add_blocking_keys(int(person), missing)
             held.update(missing)
 
+    def flush(self, residences: Sequence[Residence] = ()) -> None:
+        """Write the deferred links and keys (and ``residences``): on PostgreSQL one statement, whatever their
+        number; elsewhere nothing is deferred and the residences are inserted."""
+        if not self._deferred:
+            if residences:
+                Residence.objects.bulk_create(residences)
+            return
+        if not (self._new_links or self._new_keys or residences):
+            return
+        parts: list[str] = []
+        params: list[Any] = []
+        links = self._new_links
+        if links:
+            parts.append(
+                f"l AS (INSERT INTO {MentionLink._meta.db_table} (mention_id, person_id, probability, method, explanation, "  # noqa: S608
+                "features, model_version, linked_at) SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], "
+                "%s::varchar[], %s::text[]::jsonb[], %s::text[]::jsonb[], %s::varchar[], %s::timestamptz[]) "
+                "RETURNING id, mention_id)")
+            params += [[q.mention_id for q in links], [q.person_id for q in links], [q.probability for q in links],
+                       [q.method for q in links], [json.dumps(q.explanation) for q in links],
+                       [json.dumps(q.features) for q in links], [q.model_version for q in links],
+                       [q.linked_at for q in links]]
+        if self._new_keys:
+            parts.append(f"k AS (INSERT INTO {BlockingKey._meta.db_table} (key, person_id) "  # noqa: S608
+                         "SELECT * FROM unnest(%s::varchar[], %s::bigint[]) ON CONFLICT DO NOTHING)")
+            params += [[k for _, k in self._new_keys], [p for p, _ in self._new_keys]]
+        if residences:
+            parts.append(f"r AS (INSERT INTO {Residence._meta.db_table} (mention_id, household_key, postcode, "  # noqa: S608
+                         "confidential, since, until) SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], "
+                         "%s::boolean[], %s::date[], %s::date[]))")
+            params += [[r.mention_id for r in residences], [r.household_key for r in residences],
+                       [r.postcode for r in residences], [r.confidential for r in residences],
+                       [r.since for r in residences], [r.until for r in residences]]
+        # Only identifiers are interpolated; every value is a bound array.
+        sql = f"WITH {', '.join(parts)} SELECT {'id, mention_id FROM l' if links else '1'}"  # noqa: S608
+        self._new_links, self._new_keys = [], []
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            ids = {int(m): int(pk) for pk, m in cursor.fetchall()} if links else {}
+        for link in links:
+            link.pk = ids[link.mention_id]
+            link._state.adding = False
+
     def merge(self, keep: str, absorb: str, evidence: Mapping[str, Any]) -> None:
+        self.flush()
         merge_people(int(keep), int(absorb), evidence=dict(evidence), actor=LINKER_ACTOR)
         self._merged[absorb] = keep
         self._held.setdefault(keep, set()).update(self._held.pop(absorb, set()))
@@ -200,6 +258,7 @@ class DatabaseStore:
         return MentionFeatures.from_json(link.features) if link is not None else None
 
     def relinked(self, features: MentionFeatures, before: str, after: str, evidence: Mapping[str, Any]) -> None:
+        self.flush()
         mention = self.mentions[features.mention_key]
         event = LinkEvent.objects.create(kind=LinkEvent.Kind.RELINK, actor=LINKER_ACTOR.name, keep_id=int(after),
                                          absorbed_id=int(before), mentions=[mention.pk], evidence=dict(evidence))
@@ -211,6 +270,7 @@ class DatabaseStore:
                                                  "mention": "/".join(features.mention_key)})
 
     def raise_review(self, features: MentionFeatures, person: str, candidate: str, score: PairScore) -> None:
+        self.flush()
         MatchReview.objects.create(
             mention=self.mentions[features.mention_key], person_id=int(person), candidate_id=int(candidate),
             probability=score.probability, explanation={"weight": round(score.weight, 2), "fields": score.explain()},
@@ -420,12 +480,13 @@ def link_record_version(version: RecordVersion, *, live: bool) -> None:
     model = active_model()
     # select_related caches a missing link as None: no query per mention to find out.
     links = {m.pk: m.link for m in linkable if hasattr(m, "link")}
-    linker.link_record(DatabaseStore(by_key, model.version, links), model, features)
-    _record_residences(domain_record, features, by_key, replace=bool(links))
+    store = DatabaseStore(by_key, model.version, links)
+    linker.link_record(store, model, features)
+    _record_residences(domain_record, features, by_key, store, replace=bool(links))
 
 
-def _record_residences(record: Record, features: list[MentionFeatures], by_key: Mapping[MentionKey, Mention], *,
-                       replace: bool = True) -> None:
+def _record_residences(record: Record, features: list[MentionFeatures], by_key: Mapping[MentionKey, Mention],
+                       store: DatabaseStore, *, replace: bool = True) -> None:
     since = local_date(record.occurred_at)
     until = local_date(record.ended_at) if record.ended_at and record.ended_at >= record.occurred_at else None
     rows: list[Residence] = []
@@ -446,8 +507,8 @@ def _record_residences(record: Record, features: list[MentionFeatures], by_key: 
     if replace:
         # Only a mention seen before (it had a link) can have residences to replace.
         Residence.objects.filter(mention_id__in=[m.pk for m in by_key.values()]).delete()
-    if rows:
-        Residence.objects.bulk_create(rows)
+    # With the record's deferred links and keys: one statement on PostgreSQL.
+    store.flush(rows)
 
 
 def residence_key(address: NormalisedAddress) -> str | None:
