@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests judge behaviour, never speed: on a shared CI machine generation can be slow, and a test
+# that fails for that reason says nothing about the code (speed belongs in the benchmarks).
+settings.register_profile("openmash", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("openmash")
 
 
 def pytest_addoption(parser):
