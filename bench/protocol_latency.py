@@ -39,19 +39,23 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "benchmarks.md"
 TARGET_P95_MS = 200
-STREETS = ["Mill Lane", "Church Street", "Saxifrage Road", "High Street", "Green Terrace", "Orchard Place",
-           "Station Road", "Park Avenue", "Carlton Court", "Lime Rise"]
 TOWNS = [("Lincoln", "LN"), ("Boston", "PE"), ("Grantham", "NG"), ("Skegness", "PE"), ("Louth", "LN")]
 OPENED = "2020-01-06T10:00:00+00:00"
 
 
 def household_address(h: int) -> dict[str, Any]:
-    town, area = TOWNS[h % len(TOWNS)]
-    district = 1 + (h // 997) % 40
-    sector = (h // 23) % 10
-    unit = "".join("ABDEFGHJLNPQRSTUWXYZ"[(h >> s) % 20] for s in (0, 5))
-    return {"lines": [f"{1 + h % 199} {STREETS[(h // 199) % len(STREETS)]}"], "town": town,
-            "postcode": f"{area}{district} {sector}{unit}", "uprn": str(100000000000 + h)}
+    """Household ``h``'s home: a house on a street of 120, a street name once per town, a postcode unit per 15
+    houses (as in England: a unit holds about 15 addresses), a UPRN each."""
+    from openmash.generator.places import STREET_STEMS, STREET_TYPES
+
+    street, number = divmod(h, 120)
+    names = len(STREET_STEMS) * len(STREET_TYPES)
+    name = f"{STREET_STEMS[street % len(STREET_STEMS)]} {STREET_TYPES[(street // len(STREET_STEMS)) % len(STREET_TYPES)]}"
+    town, area = TOWNS[(street // names) % len(TOWNS)]
+    unit = street * 8 + number // 15
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    postcode = f"{area}{1 + (unit // 4000) % 99} {(unit // 400) % 10}{letters[(unit // 20) % 20]}{letters[unit % 20]}"
+    return {"lines": [f"{number + 1} {name}"], "town": town, "postcode": postcode, "uprn": str(100000000000 + h)}
 
 
 @functools.cache
