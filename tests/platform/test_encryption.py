@@ -217,3 +217,31 @@ def test_the_fields_round_trip_any_text_and_bytes(text, data):
     sealed = RecordVersion._meta.get_field("data")
     doc = {"narrative": text, "kind": "x"}
     assert sealed.from_db_value(json.dumps(sealed.get_prep_value(doc)), None, connection) == doc
+
+
+#: The protocol's copies: notification content and audience, the confidential-address index, alert households.
+PROTOCOL_TABLES = ["protocol_notification", "protocol_confidentialaddress", "protocol_alert"]
+
+
+def test_the_protocols_copies_are_ciphertext_in_the_database_and_plain_to_the_app(db, tmp_path, settings):
+    from openmash.protocol.models import ConfidentialAddress, Notification
+
+    settings.OPENMASH_PIPELINE_STAGES = ["openmash.identity.services.link_record_version",
+                                         "openmash.protocol.services.process_version"]
+    ingest_files([write_feed(tmp_path / "live.jsonl", [incident()])], backfill=False)
+    assert Notification.objects.exists() and ConfidentialAddress.objects.exists()
+    assert [m for m in MARKERS if m in raw_database_text(PROTOCOL_TABLES)] == []
+    read = json.dumps([list(Notification.objects.values_list("content", "audience")),
+                       list(ConfidentialAddress.objects.values_list("address", flat=True))])
+    assert LINE in read and POSTCODE in read
+    assert NARRATIVE in read or SAID in read
+
+
+def test_every_copy_of_narrative_or_free_text_about_a_person_is_an_encrypted_column():
+    labels = {c.label for c in encryption.encrypted_columns()}
+    assert {
+        "intake_recordversion.raw", "intake_recordversion.data", "intake_mention.data", "intake_quarantine.raw",
+        "protocol_notification.content", "protocol_notification.audience", "protocol_confidentialaddress.address",
+        "protocol_alert.once_household", "casework_thresholddecision.rationale", "casework_challenge.reason",
+        "casework_challenge.response", "casework_response.text",
+    } <= labels

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from openmash.platform.encryption import EncryptedTextField
+
 
 class Outcome(models.TextChoices):
     """The ``csc_contact`` outcome codes a threshold decision uses (protocol §6)."""
@@ -25,7 +27,7 @@ class ThresholdDecision(models.Model):
 
     record = models.ForeignKey("intake.Record", on_delete=models.PROTECT, related_name="threshold_decisions")
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
-    rationale = models.TextField()
+    rationale = EncryptedTextField()  # free text about a child: encrypted at rest
     decided_at = models.DateTimeField()
     decided_by = models.CharField(max_length=150)
     decided_by_team = models.CharField(max_length=200, blank=True)
@@ -48,7 +50,7 @@ class Challenge(models.Model):
     """The referring agency disagrees with a decision it was sent; it lands with the front-door manager."""
 
     decision = models.ForeignKey(ThresholdDecision, on_delete=models.PROTECT, related_name="challenges")
-    reason = models.TextField()
+    reason = EncryptedTextField()
     raised_at = models.DateTimeField()
     raised_by = models.CharField(max_length=150)
     raised_by_agency = models.CharField(max_length=32)
@@ -62,7 +64,7 @@ class Challenge(models.Model):
     resolved_by = models.CharField(max_length=150, blank=True)
     resolved_by_team = models.CharField(max_length=200, blank=True)
     #: The reply to the referrer (upheld) or the new decision's rationale (revised).
-    response = models.TextField(blank=True)
+    response = EncryptedTextField(blank=True)
     #: The new decision, when revised (its DECISION_FEEDBACK tells the referrer).
     revision = models.OneToOneField(ThresholdDecision, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="resolves")
@@ -82,7 +84,7 @@ class Response(models.Model):
     """Information a recipient adds in answer to a notification; it appears on its subjects' chronologies."""
 
     notification = models.ForeignKey("protocol.Notification", on_delete=models.PROTECT, related_name="responses")
-    text = models.TextField()
+    text = EncryptedTextField()
     created_at = models.DateTimeField()
     author = models.CharField(max_length=150)
     author_agency = models.CharField(max_length=32)

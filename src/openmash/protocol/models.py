@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from openmash.platform.encryption import SealedJSONField
+
 
 class IncidentAssessment(models.Model):
     """The risk level, criteria and children involved worked out for one ``da_incident`` version (backfill too)."""
@@ -68,7 +70,8 @@ class ConfidentialAddress(models.Model):
     """Index: an address some stored version marks confidential, under each of its building lookup keys."""
 
     key = models.CharField(max_length=250)
-    address = models.JSONField()
+    #: Sealed at rest: the address's lines, postcode and UPRN are encrypted (docs/encryption.md).
+    address = SealedJSONField()
     version = models.ForeignKey("intake.RecordVersion", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
@@ -102,14 +105,15 @@ class Notification(models.Model):
     source_version = models.PositiveBigIntegerField()
     subjects = models.JSONField(default=list)
     content_level = models.CharField(max_length=16)
-    content = models.JSONField(default=dict)
+    #: Sealed at rest: narrative, the children's words and confidential addresses are encrypted.
+    content = SealedJSONField(default=dict)
     amended_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     read_before_school_today = models.BooleanField(null=True, blank=True)
     #: §2.6 compares this: reasons, subjects, priority and what the content level and §4 permit.
     signature = models.JSONField(default=dict)
     #: Who sees the content and what redaction knew, so it can be redacted again (§4.6).
-    audience = models.JSONField(default=dict)
+    audience = SealedJSONField(default=dict)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_by = models.CharField(max_length=150, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
@@ -144,7 +148,7 @@ class Alert(models.Model):
     #: "Once per": the person, record identity and household the alert was raised for.
     once_person = models.CharField(max_length=32, blank=True)
     once_record = models.CharField(max_length=100, blank=True)
-    once_household = models.JSONField(null=True, blank=True)
+    once_household = SealedJSONField(null=True, blank=True)
     explanation = models.TextField(blank=True)
     #: ``[agency, record_id, ref]`` of a mention of the alert's person: its person_id at export time.
     resolve_from = models.JSONField(null=True, blank=True)
