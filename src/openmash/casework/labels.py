@@ -122,6 +122,8 @@ LINK_LEVEL: dict[str, Promise] = {
     "estimate_agrees": _("agrees with an estimated age"), "estimate_close": _("close to an estimated age"),
     "estimate_disagrees": _("differs from an estimated age"), "agree": _("same"), "disagree": _("different"),
     "household": _("same household"), "postcode": _("same postcode"), "district": _("same postcode district"),
+    "street": _("same street, another number"), "building": _("same house and street, another town"),
+    "town": _("same town"), "first_only": _("first given name only"), "swapped": _("written the other way round"),
 }
 
 OUTCOME: dict[str, Promise] = {
