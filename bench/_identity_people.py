@@ -69,6 +69,17 @@ class _Pool:
         return rng.choices(self.names, cum_weights=self.cumulative)[0]
 
 
+def name_pools() -> tuple[_Pool, dict[str, _Pool]]:
+    """National name pools: surnames, and given names by sex ("male", "female"), each with a long tail."""
+    locales = ("en_GB", "en_IE", "en_US")
+    surnames = _Pool(list(dict.fromkeys(list(nm.ENGLISH_SURNAMES[:20]) + _faker_names(locales, "last_names"))), 20)
+    given = {
+        "male": _Pool(list(dict.fromkeys(nm.ENGLISH_MALE[:20] + _faker_names(locales, "first_names_male"))), 10),
+        "female": _Pool(list(dict.fromkeys(nm.ENGLISH_FEMALE[:20] + _faker_names(locales, "first_names_female"))), 10),
+    }
+    return surnames, given
+
+
 class _Geography:
     """Unique dwellings without end: every street gets fresh postcodes."""
 
@@ -112,12 +123,7 @@ class _NationalCounty(_County):
 
     def __init__(self, seed: int) -> None:
         super().__init__(seed, int(START.timestamp()), int(END.timestamp()) - 1, int(END.timestamp()), None)
-        surnames = _faker_names(("en_GB", "en_IE", "en_US"), "last_names")
-        self.surname_pool = _Pool(list(dict.fromkeys(list(nm.ENGLISH_SURNAMES[:20]) + surnames)), 20)
-        self.given_pool = {
-            "male": _Pool(list(dict.fromkeys(nm.ENGLISH_MALE[:20] + _faker_names(("en_GB", "en_IE", "en_US"), "first_names_male"))), 10),
-            "female": _Pool(list(dict.fromkeys(nm.ENGLISH_FEMALE[:20] + _faker_names(("en_GB", "en_IE", "en_US"), "first_names_female"))), 10),
-        }
+        self.surname_pool, self.given_pool = name_pools()
         self.big_geo = _Geography(self.rng)
 
     def _nhs_number(self) -> str:

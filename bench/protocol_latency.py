@@ -60,17 +60,12 @@ def household_address(h: int) -> dict[str, Any]:
 
 @functools.cache
 def _pools() -> tuple[Any, Any, Any]:
-    """Surname and given-name pools with a national long tail (``_identity_people``: Faker's en_GB/en_IE/en_US
-    lists, the commonest surname ~1%), so blocks are as large as a real million people makes them."""
-    from _identity_people import _faker_names, _Pool
+    """Surname and given-name pools with a national long tail (``_identity_people.name_pools``: the commonest
+    surname ~1%), so blocks are as large as a real million people makes them."""
+    from _identity_people import name_pools
 
-    from openmash.generator import names as nm
-
-    locales = ("en_GB", "en_IE", "en_US")
-    surnames = _Pool(list(dict.fromkeys(list(nm.ENGLISH_SURNAMES[:20]) + _faker_names(locales, "last_names"))), 20)
-    female = _Pool(list(dict.fromkeys(nm.ENGLISH_FEMALE[:20] + _faker_names(locales, "first_names_female"))), 10)
-    male = _Pool(list(dict.fromkeys(nm.ENGLISH_MALE[:20] + _faker_names(locales, "first_names_male"))), 10)
-    return surnames, female, male
+    surnames, given = name_pools()
+    return surnames, given["female"], given["male"]
 
 
 def household_people(h: int, rnd: random.Random) -> list[dict[str, Any]]:
