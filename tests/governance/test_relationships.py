@@ -82,6 +82,17 @@ def test_a_manager_sees_what_the_teams_they_manage_were_sent():
     assert decide(viewer_for(User.objects.get(username="manager")), child).level == Level.HEALTH
 
 
+def test_a_front_door_manager_without_triage_sees_the_escalations_addressed_to_their_manager_team():
+    # The directory's front-door manager holds team ``manager:front_door``; csc's default team escalates to
+    # plain ``manager`` and a notification to the manager team escalates to ``manager:manager:front_door``.
+    manager = User.objects.get(username="manager")
+    manager.memberships.exclude(role="team_manager").delete()
+    child = pid("police", "DA-1", "c")
+    notify("police", "DA-1", to="csc", team="manager", level="full", subjects=[("c", child)])
+    assert decide(viewer_for(User.objects.get(username="manager")), child).level == Level.FULL
+    assert not decide(who("social-worker"), child).allowed  # the front door's practitioners were not sent it
+
+
 def test_triage_sees_everyone_in_an_incident_routed_to_csc_in_full():
     child, perpetrator = pid("police", "DA-1", "c"), pid("police", "DA-1", "p")
     notify("police", "DA-1", to="csc", team="elsewhere", level="full", subjects=[("c", child)])

@@ -86,8 +86,11 @@ def subjects_naming(ids: Iterable[str], field: str = "subjects") -> Q:
 
 
 def viewer_teams(viewer: Viewer) -> set[str]:
-    """The recipient team codes that count as the viewer's: their own, and for a manager the teams they manage."""
-    teams = {viewer.team}
+    """The recipient team codes that count as the viewer's: those they act for (``casework.domain.teams.acts_for``),
+    and for a manager the teams they manage."""
+    from openmash.casework.domain.teams import acts_for
+
+    teams = set(acts_for(viewer.team, manager=Role.TEAM_MANAGER in viewer.roles))
     if Role.TEAM_MANAGER in viewer.roles:
         from openmash.accounts.models import Team
 
