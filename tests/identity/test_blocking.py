@@ -56,3 +56,17 @@ def test_strong_identifiers_are_keys_only_when_trusted():
     assert "A:police:PN1" in keys
     assert not any(k.startswith("N:") for k in keys)  # fails modulus 11
     assert "N:9990000026" in blocking_keys(one(nhs_number="9990000026"))
+
+
+def test_a_duplicate_with_names_date_and_town_all_changed_keeps_its_building_line_key():
+    original = one(given_names="Charlotte", family_name="Coulason", date_of_birth="1953-01-28",
+                   address={"lines": ["16 Towns Crescent"], "town": "Yagoona", "postcode": None})
+    changed = one(given_names="Charlie", family_name="Mazurek",
+                  address={"lines": ["16 Townscrescent"], "town": "Yagona", "postcode": None})
+    assert blocking_keys(original) & blocking_keys(changed) == {"L:16|TOWNSCRESCENT"}
+
+
+def test_names_the_other_way_round_with_a_slip_and_another_date_keep_their_name_prefix_key():
+    original = one(given_names="Finn", family_name="Maczkowiack", date_of_birth="1980-10-08")
+    changed = one(given_names="Maczokwiack", family_name="Finn", date_of_birth="1967-02-27")
+    assert blocking_keys(original) & blocking_keys(changed) == {"Q:FIN|MAC"}

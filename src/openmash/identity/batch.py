@@ -70,6 +70,11 @@ def keys_sql(table: str, *, dialect: str = "duckdb") -> str:
         UNION ALL SELECT unique_id, 'N:' || nhs FROM {table} WHERE nhs IS NOT NULL
         UNION ALL SELECT unique_id, 'A:' || agency || ':' || agency_person_id FROM {table}
             WHERE agency_person_id IS NOT NULL
+        UNION ALL SELECT unique_id, 'L:' || b_number || '|' || replace(b_street, ' ', '') FROM {table}
+            WHERE b_number IS NOT NULL
+        UNION ALL SELECT unique_id, 'Q:' || least(substr(given_first, 1, 3), substr(family, 1, 3)) || '|'
+            || greatest(substr(given_first, 1, 3), substr(family, 1, 3))
+            FROM {table} WHERE given_first IS NOT NULL AND family IS NOT NULL
     ) AS all_keys
     """  # noqa: S608 - only our own table name is interpolated
 

@@ -18,7 +18,13 @@ error real records carry leaves at least one key intact:
   recorded the wrong way round (Bradley Matthews / Matthews Bradley);
 * date of birth × postcode and × household address, whatever the names (both mistyped, or swapped);
 * date of birth alone: a candidate on its own only where few people share it (``linker.SMALL_BLOCK``),
-  else together with another key.
+  else together with another key;
+* for duplicates with several errors at once (names, date and town all mistyped or replaced), two keys
+  that need neither a whole name nor a date: the building line alone (number and street, spaces
+  dropped: "16 TOWNSCRESCENT" and "16 TOWNS CRESCENT" agree), and the first three letters of the first
+  given name and of the family name, in either order (Maczkowiack Fihn / Finn Maczokwiack). Both are
+  broad in a large index (1 High Street, Joh/Smi): past ``linker.MAX_BLOCK`` holders they find nothing,
+  and below it they find a candidate on their own only in a small block, else with a second shared key.
 
 Surname forms include maiden/married names from ``other_names``, each part of
 a double-barrelled name and the Lithuanian/Polish gender stem.
@@ -69,6 +75,22 @@ def birth_years(features: MentionFeatures) -> tuple[int, ...]:
     return ()
 
 
+def building_line_key(features: MentionFeatures) -> str | None:
+    """``L:`` number and street of the building line, without spaces; None without a building line."""
+    if not features.building:
+        return None
+    number, street = features.building.split("|", 1)
+    return f"L:{number}|{street.replace(' ', '')}"
+
+
+def name_prefix_key(features: MentionFeatures) -> str | None:
+    """``Q:`` the first three letters of the first given name and of the family name, in sorted order."""
+    if not (features.given and features.family):
+        return None
+    low, high = sorted((features.given[0][:3], features.family[:3]))
+    return f"Q:{low}|{high}"
+
+
 def blocking_keys(features: MentionFeatures) -> frozenset[str]:
     """All keys under which this mention is indexed and searched."""
     keys: set[str] = set()
@@ -107,4 +129,7 @@ def blocking_keys(features: MentionFeatures) -> frozenset[str]:
             keys.add(f"DP:{features.dob}|{features.postcode}")
         for household in features.household:
             keys.add(f"DH:{features.dob}|{household}")
+    for key in (building_line_key(features), name_prefix_key(features)):
+        if key is not None:
+            keys.add(key)
     return frozenset(keys)
