@@ -33,8 +33,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, transaction
-from django.db.models import OuterRef, Subquery
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -48,8 +47,8 @@ from openmash.intake.models import (
     Record,
     RecordVersion,
 )
-from openmash.platform.audit import Actor, Event, record_events
-from openmash.platform.bulk import RawJson, insert_rows
+from openmash.platform.audit import Actor, Event, collected, record_events
+from openmash.platform.bulk import RawJson, insert_rows, update_rows
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +56,12 @@ Outcome = Literal["new", "updated", "duplicate", "stale", "quarantined"]
 Progress = Callable[[int, int], None]
 Stage = Callable[..., Any]
 
-#: Records per transaction in a backfill (live mode commits each record on its own).
+#: Records per transaction in a storage-only backfill (no pipeline stages), written in bulk.
 BACKFILL_CHUNK = 500
+#: Records per transaction in a backfill with pipeline stages: the stages still see one record at a time, but
+#: the commit, the processing-sequence write and the audit rows are paid once per chunk. Small enough that a
+#: chunk holds the (SQLite) write lock for about a second at most. Live mode commits each record on its own.
+STAGED_BACKFILL_CHUNK = 100
 #: A quarantined safeguarding line is due on the front door one hour after it was read (§1).
 QUARANTINE_TASK_DUE = dt.timedelta(hours=1)
 INGEST_ACTOR = Actor.system("ingest")
@@ -206,9 +209,9 @@ def ingest_files(
     """``openmash ingest``: read every file, then process every line in ``recorded_at`` order."""
     entries = read_entries(paths, live=not backfill)
     if chunk_size is None:
-        # With pipeline stages every record is its own transaction (linking dominates the cost, and audit and
-        # page reads never wait on a long chunk); storage alone is committed in chunks.
-        chunk_size = BACKFILL_CHUNK if backfill and not pipeline_stages() else 1
+        # Live records are committed one by one (each one's notifications go out as soon as it is processed);
+        # a backfill commits in chunks, smaller when stages run (a page's audit row never waits long).
+        chunk_size = (STAGED_BACKFILL_CHUNK if pipeline_stages() else BACKFILL_CHUNK) if backfill else 1
     return process_entries(entries, live=not backfill, progress=progress, actor=actor, chunk_size=chunk_size)
 
 
@@ -254,7 +257,7 @@ def pipeline_stages() -> list[Stage]:
 
 def _commit_chunk(checked: list[tuple[Entry, LineCheck]], *, stages: list[Stage], actor: Actor) -> list[LineResult]:
     try:
-        with transaction.atomic():
+        with transaction.atomic(), collected():
             return _apply(checked, stages=stages, actor=actor)
     except (OperationalError, InterfaceError):
         raise  # the database itself is unavailable (gone, locked too long): stop; a re-run resumes
@@ -270,7 +273,7 @@ def _commit_chunk(checked: list[tuple[Entry, LineCheck]], *, stages: list[Stage]
 def _apply_or_hold(pair: tuple[Entry, LineCheck], *, stages: list[Stage], actor: Actor) -> LineResult:
     entry, check = pair
     try:
-        with transaction.atomic():
+        with transaction.atomic(), collected():
             return _apply([pair], stages=stages, actor=actor)[0]
     except (OperationalError, InterfaceError):
         raise
@@ -282,7 +285,7 @@ def _apply_or_hold(pair: tuple[Entry, LineCheck], *, stages: list[Stage], actor:
                    "it is held in quarantine to be re-submitted")
         held = LineCheck(problems=(*check.problems, problem), agency=check.agency, record_id=check.record_id,
                          kind=check.kind)
-        with transaction.atomic():
+        with transaction.atomic(), collected():
             return _apply([(entry, held)], stages=stages, actor=actor)[0]
 
 
@@ -293,6 +296,7 @@ def _apply_or_hold(pair: tuple[Entry, LineCheck], *, stages: list[Stage], actor:
 class _Stored:
     """What is known of one record while a chunk is applied."""
 
+    key: tuple[str, str]
     pk: int | None
     version: int
     content_hash: str
@@ -302,33 +306,68 @@ class _Stored:
 
 
 def _apply(checked: list[tuple[Entry, LineCheck]], *, stages: list[Stage], actor: Actor) -> list[LineResult]:
-    sequence, _ = ProcessingSequence.objects.select_for_update().get_or_create(id=1)
+    """Store a chunk (and run the stages on each stored version), inside the caller's transaction."""
+    sequence = _ProcessingOrder.lock()
     results: list[LineResult] = []
     events: list[Event] = []
     accepted = [(e, c) for e, c in checked if c.accepted]
     results.extend(_quarantine([(e, c) for e, c in checked if not c.accepted], events, actor))
     if stages:
-        # One record at a time: each stage sees exactly the records processed before this one.
+        # One record at a time: each stage sees exactly the records processed before this one. What is stored
+        # is read once for the chunk and kept up to date in memory (only this function writes records).
+        known = _load_state(accepted)
         for pair in accepted:
-            stored, pair_results = _store([pair], sequence, events, actor)
+            versions, pair_results = _store([pair], sequence, events, actor, known=known, instances=True)
             results.extend(pair_results)
-            for version in RecordVersion.objects.filter(pk__in=stored).select_related("record").order_by("seq"):
+            record_events(events)  # collected: written with the chunk's other rows, in this order
+            events = []
+            for version in versions:
                 for stage in stages:
                     stage(version, live=version.live)
     else:
         results.extend(_store(accepted, sequence, events, actor)[1])
-    sequence.save(update_fields=["last"])
+    sequence.save()
     record_events(events)
     return results
 
 
+@dataclass(slots=True)
+class _ProcessingOrder:
+    """The processing-sequence row, locked for the transaction (two plain statements, no ORM)."""
+
+    last: int
+    start: int
+
+    @classmethod
+    def lock(cls) -> _ProcessingOrder:
+        table = ProcessingSequence._meta.db_table
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT last FROM {table} WHERE id = 1{lock}")  # noqa: S608 - the model's table
+            row = cursor.fetchone()
+        if row is None:  # the first ingest ever: concurrent first ingests meet on the primary key
+            ProcessingSequence.objects.get_or_create(id=1)
+            return cls.lock()
+        return cls(row[0], row[0])
+
+    def save(self) -> None:
+        if self.last != self.start:
+            ProcessingSequence.objects.filter(id=1).update(last=self.last)
+            self.start = self.last
+
+
 def _store(
-    pairs: list[tuple[Entry, LineCheck]], sequence: ProcessingSequence, events: list[Event], actor: Actor
-) -> tuple[list[int], list[LineResult]]:
-    """Decide each line's outcome against what is stored (and what this chunk stored before it), then write."""
+    pairs: list[tuple[Entry, LineCheck]], sequence: _ProcessingOrder, events: list[Event], actor: Actor, *,
+    known: dict[tuple[str, str], _Stored] | None = None, instances: bool = False,
+) -> tuple[list[RecordVersion], list[LineResult]]:
+    """Decide each line's outcome against what is stored (and what this chunk stored before it), then write.
+
+    With ``instances``, returns the stored versions as model instances (with their record), built from what
+    was written rather than read back."""
     if not pairs:
         return [], []
-    known = _load_state(pairs)
+    if known is None:
+        known = _load_state(pairs)
     new_records: dict[tuple[str, str], dict[str, Any]] = {}
     results: list[LineResult] = []
     stored: list[tuple[_Stored, dict[str, Any], dict[str, Any]]] = []
@@ -340,7 +379,7 @@ def _store(
         conflicting = False
         if state is None:
             outcome: Outcome = "new"
-            state = known[record.key] = _Stored(None, 0, "", mentions={})
+            state = known[record.key] = _Stored(record.key, None, 0, "", mentions={})
             new_records[record.key] = {"agency": record.agency, "record_id": record.record_id}
         elif record.version > state.version:
             outcome = "updated"
@@ -370,16 +409,21 @@ def _store(
         results.append(LineResult(entry.source, entry.line, outcome, record.agency, record.record_id, record.version,
                                   warnings=check.warnings if outcome in ("new", "updated") else (),
                                   conflicting=conflicting, source_index=entry.source_index))
-    return (_write(known, new_records, stored) if stored else []), results
+    if not stored:
+        return [], results
+    version_pks = _write(known, new_records, stored)
+    return (_instances(stored, version_pks) if instances else []), results
 
 
 def _load_state(pairs: list[tuple[Entry, LineCheck]]) -> dict[tuple[str, str], _Stored]:
     keys = {check.record.key for _, check in pairs if check.record is not None}
+    if not keys:
+        return {}
     # Both columns, so the (agency, record_id) unique index serves the lookup.
     rows = (Record.objects.filter(agency__in={agency for agency, _ in keys}, record_id__in={rid for _, rid in keys})
             .values_list("pk", "agency", "record_id", "current__version", "current__content_hash"))
     return {
-        (agency, record_id): _Stored(pk, version or 0, digest or "")
+        (agency, record_id): _Stored((agency, record_id), pk, version or 0, digest or "")
         for pk, agency, record_id, version, digest in rows if (agency, record_id) in keys
     }
 
@@ -396,14 +440,36 @@ def _write(
     for state, row, _ in stored:
         row["record_id"] = state.pk
     version_pks = insert_rows(RecordVersion, [row for _, row, _ in stored], returning_pk=True)
-    touched = {state.pk for state, _, _ in stored if state.pk is not None}
-    # One statement for the chunk: a record's current version is its highest (only higher ones are stored).
-    newest = RecordVersion.objects.filter(record=OuterRef("pk")).order_by("-version")
-    Record.objects.filter(pk__in=touched).update(
-        current=Subquery(newest.values("pk")[:1]), kind=Subquery(newest.values("kind")[:1]),
-        withdrawn=Subquery(newest.values("withdrawn")[:1]))
+    # A record's current version is its highest, which is the last stored of it (only higher ones are stored).
+    current: dict[int, dict[str, Any]] = {}
+    for (state, row, _), pk in zip(stored, version_pks, strict=True):
+        assert state.pk is not None
+        current[state.pk] = {"pk": state.pk, "current_id": pk, "kind": row["kind"], "withdrawn": row["withdrawn"]}
+    update_rows(Record, list(current.values()))
     _write_mentions(stored, version_pks)
     return version_pks
+
+
+_VERSION_FIELDS = [field.attname for field in RecordVersion._meta.concrete_fields]
+
+
+def _instances(stored: list[tuple[_Stored, dict[str, Any], dict[str, Any]]],
+               version_pks: list[int]) -> list[RecordVersion]:
+    """The versions just written as the database would give them back (datetimes in UTC, ``data`` parsed),
+    each with its record, for the stages: no read after the write."""
+    versions = []
+    db = connection.alias
+    for (state, row, data), pk in zip(stored, version_pks, strict=True):
+        values = {**row, "id": pk, "data": data}
+        for name in ("occurred_at", "recorded_at", "ended_at", "received_at"):
+            if values[name] is not None:
+                values[name] = values[name].astimezone(dt.UTC)
+        version = RecordVersion.from_db(db, _VERSION_FIELDS, [values[name] for name in _VERSION_FIELDS])
+        agency, record_id = state.key
+        version.record = Record.from_db(db, ["id", "agency", "record_id", "kind", "current_id", "withdrawn"],
+                                        [state.pk, agency, record_id, row["kind"], pk, row["withdrawn"]])
+        versions.append(version)
+    return versions
 
 
 @dataclass(slots=True)
@@ -422,9 +488,10 @@ def _write_mentions(stored: list[tuple[_Stored, dict[str, Any], dict[str, Any]]]
     """People follow the latest version naming them; those it no longer names stay, inactive (model docs)."""
     unloaded = {state.pk for state, _, _ in stored if state.mentions is None and state.pk is not None}
     loaded: dict[int, dict[str, _Person]] = {}
-    for pk, record_pk, ref, role, active in Mention.objects.filter(record_id__in=unloaded).values_list(
-            "pk", "record_id", "ref", "role", "active"):
-        loaded.setdefault(record_pk, {})[ref] = _Person(pk, role, None, None, active)
+    if unloaded:
+        for pk, record_pk, ref, role, active in Mention.objects.filter(record_id__in=unloaded).values_list(
+                "pk", "record_id", "ref", "role", "active"):
+            loaded.setdefault(record_pk, {})[ref] = _Person(pk, role, None, None, active)
     states: dict[int, _Stored] = {}
     for (state, _, data), version_pk in zip(stored, version_pks, strict=True):
         if state.mentions is None:
@@ -440,8 +507,9 @@ def _write_mentions(stored: list[tuple[_Stored, dict[str, Any], dict[str, Any]]]
             if ref not in named and mention.active:
                 mention.active, mention.changed = False, True
     created: list[dict[str, Any]] = []
-    renamed: list[Mention] = []
-    dropped: list[int] = []
+    created_people: list[_Person] = []
+    renamed: list[dict[str, Any]] = []
+    dropped: list[dict[str, Any]] = []
     for state in states.values():
         assert state.mentions is not None
         for ref, person in state.mentions.items():
@@ -451,17 +519,18 @@ def _write_mentions(stored: list[tuple[_Stored, dict[str, Any], dict[str, Any]]]
             if person.pk is None:
                 created.append({"record_id": state.pk, "ref": ref, "role": person.role, "data": person.data,
                                 "version_id": person.version_pk, "active": person.active})
+                created_people.append(person)
             elif person.data is None:  # only no longer named: role, data and version stay as last named
-                dropped.append(person.pk)
+                dropped.append({"pk": person.pk, "active": False})
             else:
                 assert person.version_pk is not None
-                renamed.append(Mention(pk=person.pk, role=person.role, data=person.data,
-                                       version_id=person.version_pk, active=person.active))
-    insert_rows(Mention, created)
-    if renamed:
-        Mention.objects.bulk_update(renamed, ["role", "data", "version", "active"], batch_size=100)
-    if dropped:
-        Mention.objects.filter(pk__in=dropped).update(active=False)
+                renamed.append({"pk": person.pk, "role": person.role, "data": person.data,
+                                "version_id": person.version_pk, "active": person.active})
+    # The new mentions' keys are kept: a later version of the record in this chunk updates them, not re-inserts.
+    for person, pk in zip(created_people, insert_rows(Mention, created, returning_pk=True), strict=True):
+        person.pk = pk
+    update_rows(Mention, renamed)
+    update_rows(Mention, dropped)
 
 
 def _quarantine(pairs: list[tuple[Entry, LineCheck]], events: list[Event], actor: Actor) -> list[LineResult]:

@@ -7,6 +7,8 @@ the action and its audit row commit or roll back together.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +47,7 @@ def record_event(
     """Append one row to the trail, in the caller's transaction."""
     if not connection.in_atomic_block:
         raise RuntimeError("record_event must run inside the transaction of the action it audits")
+    _flush_collected()  # rows collected before this one go first: the trail keeps the order of the actions
     head, _ = AuditHead.objects.select_for_update().get_or_create(id=1, defaults={"seq": 0, "hash": GENESIS})
     event = AuditEvent(
         seq=head.seq + 1, at=timezone.now(), actor=actor.name[:150], role=actor.role[:64], team=actor.team[:128],
@@ -71,11 +74,64 @@ class Event:
 
 
 def record_events(events: Sequence[Event]) -> int:
-    """Append many rows in one go (bulk ingest), in the caller's transaction; the same chain as ``record_event``."""
+    """Append many rows in one go (bulk ingest), in the caller's transaction; the same chain as ``record_event``.
+
+    Inside :func:`collected`, the rows are only kept in order and written when it ends (or before the next
+    ``record_event``), so a use case that audits several steps locks the trail's head once."""
     if not events:
         return 0
     if not connection.in_atomic_block:
         raise RuntimeError("record_events must run inside the transaction of the actions it audits")
+    batch = _COLLECTED.get()
+    if batch is not None and batch.depth == len(connection.savepoint_ids):
+        batch.events.extend(events)
+        return len(events)
+    # Not collecting, or inside a savepoint that could roll back on its own: write now, after what was kept.
+    _flush_collected()
+    return _write(events)
+
+
+@dataclass(slots=True)
+class _Collected:
+    events: list[Event]
+    #: The savepoint depth the batch was opened at: only events at that depth share its fate.
+    depth: int
+
+
+_COLLECTED: ContextVar[_Collected | None] = ContextVar("audit_collected", default=None)
+
+
+@contextmanager
+def collected() -> Iterator[None]:
+    """Collect the rows ``record_events`` is given inside the block and write them in one go as it ends.
+
+    Enter it inside the transaction (``with transaction.atomic(), collected():``): the rows are written before
+    the transaction commits, and dropped with it when the block raises. Nested blocks join the outer one."""
+    if _COLLECTED.get() is not None:
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit rows are collected inside the transaction of the actions they audit")
+    batch = _Collected([], len(connection.savepoint_ids))
+    token = _COLLECTED.set(batch)
+    try:
+        yield
+    finally:
+        _COLLECTED.reset(token)
+    _write(batch.events)
+
+
+def _flush_collected() -> None:
+    batch = _COLLECTED.get()
+    # From inside a savepoint the kept rows stay kept: written there, they would go if only it rolled back.
+    if batch is not None and batch.events and batch.depth == len(connection.savepoint_ids):
+        events, batch.events = batch.events, []
+        _write(events)
+
+
+def _write(events: Sequence[Event]) -> int:
+    if not events:
+        return 0
     head, _ = AuditHead.objects.select_for_update().get_or_create(id=1, defaults={"seq": 0, "hash": GENESIS})
     seq, prev, now = head.seq, head.hash, timezone.now()
     rows: list[AuditEvent] = []

@@ -108,3 +108,28 @@ def _adapter(field: Any, connection: Any) -> Callable[[Any], Any]:
     if isinstance(field, models.BinaryField):
         return lambda value: field.get_db_prep_value(value, connection)
     return _same
+
+
+def update_rows(
+    model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, using: str = "default",
+) -> None:
+    """Update rows by primary key: each row maps ``pk`` and the attribute names to set (the same names in every
+    row) to Python values. One prepared statement, executed for every row (no per-row query compilation)."""
+    if not rows:
+        return
+    connection = connections[using]
+    pk = model._meta.pk
+    assert pk is not None
+    names = [name for name in rows[0] if name != "pk"]
+    by_attname = {field.attname: field for field in model._meta.concrete_fields}
+    adapters = [_adapter(by_attname[name], connection) for name in names]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(str(by_attname[name].column))} = %s" for name in names)
+    # Only quoted identifiers and placeholders are interpolated; every value is a bound parameter.
+    sql = f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(str(pk.column))} = %s"  # noqa: S608
+    params = [[*(adapt(row[name]) for name, adapt in zip(names, adapters, strict=True)), row["pk"]] for row in rows]
+    with connection.cursor() as cursor:
+        if len(params) == 1:
+            cursor.execute(sql, params[0])
+        else:
+            cursor.executemany(sql, params)
