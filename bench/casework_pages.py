@@ -224,6 +224,7 @@ def _profile(client: object, url: str) -> str:
     lines = [f"{url}: {len(captured)} SQL statements ({sum(t for t, _ in captured) * 1000:.0f} ms), "
              f"{cpu:.0f} ms CPU under the profiler"]
     lines += [f"  {t * 1000:.1f} ms  {sql[:400]}" for t, sql in sorted(captured, key=lambda q: -q[0])[:8]]
+    lines += ["  in order:"] + [f"  {n:3d} {t * 1000:6.1f} ms  {sql[:160]}" for n, (t, sql) in enumerate(captured, 1)]
     return "\n".join(lines) + "\n" + out.getvalue()
 
 

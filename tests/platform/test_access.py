@@ -51,3 +51,42 @@ def test_anonymous_users_are_refused():
 
     with pytest.raises(access.NotFound), transaction.atomic():
         access.access_person(AnonymousUser(), "P1", purpose="x")
+
+
+@pytest.fixture
+def three_people(db):
+    """P1 and P2 are the health visitor's (a notification each); P3 is nobody's."""
+
+    def notified(viewer, person_id):
+        if viewer.agency == "health_visiting" and person_id in {"P1", "P2"}:
+            yield Relationship("notification", Level.HEALTH)
+
+    access.register_relationship_provider(notified)
+    from openmash.identity.models import Person
+
+    for person_id in ("P1", "P2", "P3"):
+        Person.objects.create(person_id=person_id)
+    yield
+    access._providers.remove(notified)
+
+
+@pytest.mark.django_db
+def test_a_page_reading_several_people_audits_each_granted_one_when_it_is_done(directory, three_people):
+    visitor = User.objects.get(username="health-visitor")
+    with transaction.atomic(), access.reading(visitor, purpose="chronology") as reads:
+        reads.person("P1")
+        shown = reads.people(["P2", "P3", "P2"], purpose="household composition")
+        assert not AuditEvent.objects.filter(action="person.read").exists()  # written as the page ends
+    assert set(shown) == {"P2"}
+    rows = list(AuditEvent.objects.filter(action="person.read").order_by("seq"))
+    assert [(r.object_id, r.purpose) for r in rows] == [("P1", "chronology"), ("P2", "household composition")]
+    assert rows[0].at == rows[1].at and rows[1].seq == rows[0].seq + 1
+
+
+@pytest.mark.django_db
+def test_a_refused_person_in_a_page_reading_is_not_found_and_nothing_is_written(directory, three_people):
+    visitor = User.objects.get(username="health-visitor")
+    with pytest.raises(access.NotFound), transaction.atomic(), access.reading(visitor, purpose="look") as reads:
+        reads.person("P1")
+        reads.person("P3")
+    assert not AuditEvent.objects.filter(action="person.read").exists()

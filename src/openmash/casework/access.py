@@ -1,8 +1,9 @@
 """The only permitted fetches of casework objects for a user: ``access_*`` return the object with
 the access decisions, or raise the one :class:`NotFound` for "absent" and "not yours" alike.
 
-Every person whose data a page shows is passed through ``platform.access.access_person`` here
-(so the read is decided and audited in the page's transaction).
+Every person whose data a page shows is passed through ``platform.access`` here (``access_person``, or
+the page's ``reading`` block for several people), so each read is decided and audited in the page's
+transaction.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from openmash.casework.domain.teams import acts_for
 from openmash.casework.models import Challenge
 from openmash.governance.relationships import viewer_teams
 from openmash.intake.models import Mention, Record
-from openmash.platform.access import NotFound, access_person
+from openmash.platform.access import NotFound, Reads, reading
 from openmash.platform.domain.access_rules import Decision, Level, Role
 from openmash.protocol.models import Notification
 from openmash.protocol.queries import unlinked_person_id
@@ -45,15 +46,14 @@ class PeopleAccess:
         return any(d.read_only for d in self.decisions.values())
 
 
-def check_people(user: User, person_ids: Iterable[str], *, purpose: str, source_ip: str = "") -> PeopleAccess:
-    """Decide and audit each person; refused people are left out (never an error on their own)."""
-    out = PeopleAccess()
-    for person_id in dict.fromkeys(person_ids):
-        try:
-            out.decisions[person_id] = access_person(user, person_id, purpose=purpose, source_ip=source_ip)
-        except NotFound:
-            continue
-    return out
+def check_people(user: User, person_ids: Iterable[str], *, purpose: str, source_ip: str = "",
+                 reads: Reads | None = None) -> PeopleAccess:
+    """Decide each person (refused people are left out, never an error on their own) and audit those granted:
+    in one write here, or with the rest of the page's reads when the page's ``reads`` are given."""
+    if reads is not None:
+        return PeopleAccess(reads.people(person_ids, purpose=purpose))
+    with reading(user, purpose=purpose, source_ip=source_ip) as own:
+        return PeopleAccess(own.people(person_ids))
 
 
 def person_ids_named(record: Record) -> dict[str, str]:
@@ -146,10 +146,6 @@ def access_notification(user: User, notification_id: str, *, source_ip: str = ""
     people = check_people(user, (s.get("person_id") for s in notification.subjects if s.get("person_id")),
                           purpose="notification", source_ip=source_ip)
     return NotificationAccess(notification, people, recipient)
-
-
-def access_person_page(user: User, person_id: str, *, purpose: str, source_ip: str = "") -> Decision:
-    return access_person(user, person_id, purpose=purpose, source_ip=source_ip)
 
 
 # --- challenges ---------------------------------------------------------------------------------------

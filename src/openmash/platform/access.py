@@ -14,12 +14,14 @@ all (and which id a merged person now stands under) is answered by one resolver
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import Http404
 
-from openmash.platform.audit import Actor, record_event
+from openmash.platform.audit import Actor, Event, record_event, record_events
 from openmash.platform.domain.access_rules import Decision, Relationship, Role, Viewer, decide_person_access
 
 RelationshipProvider = Callable[[Viewer, str], Iterable[Relationship]]
@@ -67,13 +69,18 @@ def viewer_for(user: Any) -> Viewer:
     return user.as_viewer()  # type: ignore[no-any-return]
 
 
-def decide(viewer: Viewer, person_id: str) -> Decision:
-    """The decision for one person, without auditing (search uses it to filter; pages use ``access_person``)."""
+def _decide(viewer: Viewer, person_id: str) -> tuple[str | None, Decision]:
+    """The id the person stands under now (None when nobody has this id) and the decision for them."""
     current = resolve_person(person_id)
     if current is None or not viewer.active:
-        return decide_person_access(viewer, (), exists=current is not None)
+        return current, decide_person_access(viewer, (), exists=current is not None)
     relationships: tuple[Relationship, ...] = tuple(r for p in _providers for r in p(viewer, current))
-    return decide_person_access(viewer, relationships)
+    return current, decide_person_access(viewer, relationships)
+
+
+def decide(viewer: Viewer, person_id: str) -> Decision:
+    """The decision for one person, without auditing (search uses it to filter; pages use ``access_person``)."""
+    return _decide(viewer, person_id)[1]
 
 
 def actor_for(user: Any, source_ip: str = "") -> Actor:
@@ -82,27 +89,100 @@ def actor_for(user: Any, source_ip: str = "") -> Actor:
                  if viewer.agency else "", source_ip=source_ip)
 
 
+@dataclass(frozen=True, slots=True)
+class _Read:
+    person_id: str
+    purpose: str
+    decision: Decision
+
+
+@dataclass
+class Reads:
+    """The people one page reads: each decided once when asked, all audited together when the page is done.
+
+    Made by :func:`reading`. A refused or absent person raises :class:`NotFound` (``person``) or is left
+    out (``people``); every person granted gets their own ``person.read`` row (so "who has read this
+    person" finds it), flagged when it rests on break-glass, written in one go at the end of the block.
+    """
+
+    viewer: Viewer
+    actor: Actor
+    purpose: str
+    #: asked id -> the id the person stands under now (after merges), for everyone granted.
+    current: dict[str, str] = field(default_factory=dict)
+    _decided: dict[str, Decision | None] = field(default_factory=dict)
+    _reads: dict[tuple[str, str], _Read] = field(default_factory=dict)
+
+    def _granted(self, person_id: str, purpose: str | None) -> Decision | None:
+        if person_id not in self._decided:
+            current, found = _decide(self.viewer, person_id)
+            self._decided[person_id] = found if found.allowed and current is not None else None
+            if current is not None and found.allowed:
+                self.current[person_id] = current
+        decision = self._decided[person_id]
+        if decision is not None:
+            now_id = self.current[person_id]
+            why = purpose or self.purpose or decision.audit_purpose
+            self._reads.setdefault((now_id, why), _Read(now_id, why, decision))
+        return decision
+
+    def person(self, person_id: str, *, purpose: str | None = None) -> Decision:
+        """The decision for one person the page is about; :class:`NotFound` when refused or absent."""
+        decision = self._granted(person_id, purpose)
+        if decision is None:
+            raise NotFound()
+        return decision
+
+    def people(self, person_ids: Iterable[str], *, purpose: str | None = None) -> dict[str, Decision]:
+        """Decisions for the people granted among ``person_ids`` (the others are simply absent)."""
+        out: dict[str, Decision] = {}
+        for person_id in dict.fromkeys(person_ids):
+            decision = self._granted(person_id, purpose)
+            if decision is not None:
+                out[person_id] = decision
+        return out
+
+    def audit(self) -> int:
+        """Write the rows of the reads not yet audited (in the caller's transaction); how many were written."""
+        reads, self._reads = list(self._reads.values()), {}
+        if any(r.decision.break_glass for r in reads):
+            for r in reads:
+                record_event(actor=self.actor, **_row(r), break_glass=r.decision.break_glass)
+            return len(reads)
+        return record_events([Event(actor=self.actor, **_row(r)) for r in reads])
+
+
+def _row(read: _Read) -> dict[str, Any]:
+    decision = read.decision
+    return {"action": "person.read", "object_type": "person", "object_id": read.person_id,
+            "purpose": read.purpose or decision.audit_purpose,
+            "details": {"level": decision.level.name.lower(), "own_level": decision.own_level.name.lower(),
+                        "basis": list(decision.reasons)}}
+
+
+@contextmanager
+def reading(user: Any, *, purpose: str, source_ip: str = "") -> Iterator[Reads]:
+    """Decide the people a page shows as it asks for them, and audit them all in one write when it is done.
+
+    Must run inside the page's transaction (the audit rows commit with the reads). Nothing is written
+    when the block fails: the transaction it runs in does not commit either.
+    """
+    reads = Reads(viewer_for(user), actor_for(user, source_ip), purpose)
+    yield reads
+    reads.audit()
+
+
 def access_person(user: Any, person_id: str, *, purpose: str, source_ip: str = "") -> Decision:
     """Decide, audit and return the decision; raise :class:`NotFound` when refused or absent.
 
     Must run inside a transaction (the audit row commits with the read). A read resting on a
     break-glass grant is flagged in the trail.
     """
-    viewer = viewer_for(user)
-    decision = decide(viewer, person_id)
-    if not decision.allowed:
-        raise NotFound()
-    record_event(
-        actor=actor_for(user, source_ip), action="person.read", object_type="person",
-        object_id=resolve_person(person_id) or person_id, purpose=purpose or decision.audit_purpose,
-        break_glass=decision.break_glass,
-        details={"level": decision.level.name.lower(), "own_level": decision.own_level.name.lower(),
-                 "basis": list(decision.reasons)},
-    )
-    return decision
+    with reading(user, purpose=purpose, source_ip=source_ip) as reads:
+        return reads.person(person_id)
 
 
 __all__ = [
-    "NotFound", "Role", "access_person", "actor_for", "decide", "register_person_resolver",
+    "NotFound", "Reads", "Role", "access_person", "actor_for", "decide", "reading", "register_person_resolver",
     "register_relationship_provider", "resolve_person", "viewer_for",
 ]

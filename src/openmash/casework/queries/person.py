@@ -14,8 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from openmash.accounts.models import User
-from openmash.casework.access import check_people
+from django.db.models import OuterRef, Subquery
+
+from openmash.casework.access import PeopleAccess
 from openmash.casework.domain.chronology import (
     SUMMARY_FIELDS,
     Glance,
@@ -33,6 +34,7 @@ from openmash.governance.disclosure import present_person
 from openmash.identity.models import Person, Residence
 from openmash.intake.domain.localtime import local_date
 from openmash.intake.models import Mention
+from openmash.platform.access import Reads
 from openmash.platform.domain.access_rules import Decision, Level
 from openmash.protocol.domain.windows import is_open_at
 from openmash.protocol.models import Alert, IncidentAssessment, IncidentChild
@@ -134,16 +136,6 @@ class PersonPage:
     withheld: bool = False
 
 
-def _resolve(person_id: str) -> str:
-    """A merged person's page is the person they were merged into."""
-    person = Person.objects.filter(person_id=person_id).first()
-    seen: set[int] = set()
-    while person is not None and person.merged_into_id is not None and person.pk not in seen:
-        seen.add(person.pk)
-        person = Person.objects.filter(pk=person.merged_into_id).first()
-    return person.person_id if person is not None else person_id
-
-
 @dataclass(frozen=True, slots=True)
 class _Named:
     """One person-in-record of this person, with the record it is in (a plain read, no model instances)."""
@@ -159,19 +151,23 @@ class _Named:
     occurred_at: dt.datetime
     ended_at: dt.datetime | None
     data: dict[str, Any]
+    level: str | None
 
 
 def _mentions(person_id: str) -> list[_Named]:
     # Of each record, only the parts a timeline row shows are read (``_for_timeline``): not its narrative or
     # people, which are most of the document (and, sealed at rest, would each be decrypted for nothing).
+    # The record's latest assessed level comes in the same statement (one index probe per row).
+    level = IncidentAssessment.objects.filter(record_id=OuterRef("record_id")).order_by("-seq").values("level")[:1]
     rows = (Mention.objects.filter(link__person__person_id=person_id, active=True, record__withdrawn=False,
                                    record__current__isnull=False)
+            .annotate(latest_level=Subquery(level))
             .order_by("record__current__occurred_at", "pk")
             .values_list("pk", "ref", "role", "data", "record_id", "record__agency", "record__record_id",
                          "record__kind", "record__current__occurred_at", "record__current__ended_at",
-                         "record__current__data__source", "record__current__data__details"))
+                         "record__current__data__source", "record__current__data__details", "latest_level"))
     return [_Named(*row[:10], {k: v for k, v in (("source", row[10]), ("record_id", row[6]), ("kind", row[7]),
-                                                ("details", row[11])) if v is not None}) for row in rows]
+                                                ("details", row[11])) if v is not None}, row[12]) for row in rows]
 
 
 #: The person's own details the page header uses; the disclosure filter decides which of them this viewer sees.
@@ -201,9 +197,11 @@ def _levels(record_pks: Iterable[int]) -> dict[int, str]:
     return {k: v[1] for k, v in latest.items()}
 
 
-def person_page(person_id: str, decision: Decision, user: User, filters: ChronologyFilters, *,
-                now: dt.datetime, source_ip: str = "") -> PersonPage:
-    viewer = user.as_viewer()
+def person_page(person_id: str, decision: Decision, reads: Reads, filters: ChronologyFilters, *,
+                now: dt.datetime) -> PersonPage:
+    """The page of a person already decided (``decision``); the other people it shows (who lived with them)
+    are decided and audited through the page's ``reads``."""
+    viewer = reads.viewer
     mentions = _mentions(person_id)
     by_record: dict[int, list[_Named]] = defaultdict(list)
     for m in mentions:
@@ -214,7 +212,8 @@ def person_page(person_id: str, decision: Decision, user: User, filters: Chronol
              .exclude(assessment__record_id__in=list(by_record))
              .select_related("assessment__record__current").order_by("assessment__record_id"))
     from_history = {c.assessment.record_id: c.assessment.record for c in extra if c.assessment.record.current}
-    levels = _levels(list(by_record) + list(from_history))
+    levels = {pk: ms[0].level for pk, ms in by_record.items() if ms[0].level}
+    levels.update(_levels(from_history) if from_history else {})
     is_perpetrator = any(m.role == "perpetrator" for m in mentions)
     perpetrator_facing = is_perpetrator and viewer.agency in PERPETRATOR_FACING_AGENCIES
 
@@ -280,7 +279,7 @@ def person_page(person_id: str, decision: Decision, user: User, filters: Chronol
         agencies=sorted({e.agency for e in entries}), kinds=sorted({e.kind for e in entries}),
         open_spans=open_spans, alerts=_alerts(person_id, decision, viewer.agency),
         voices=sorted(voices, key=lambda v: v.occurred_at, reverse=True) if not perpetrator_facing else [],
-        homes=_homes(person_id, decision, user, source_ip, local_date(now)) if decision.level_for(None) >= Level.HEALTH else [],
+        homes=_homes(person_id, decision, reads, local_date(now)) if decision.level_for(None) >= Level.HEALTH else [],
         roles=_role_counts(mentions), do_not_disclose=do_not_disclose, withheld=any_withheld)
 
 
@@ -327,6 +326,7 @@ def _role_counts(mentions: list[_Named]) -> dict[str, int]:
 
 
 def _alerts(person_id: str, decision: Decision, agency: str) -> list[Alert]:
+    # Two plain statements: a semi-join on the person table would scan the alerts.
     ids = [person_id] + list(Person.objects.filter(merged_into__person_id=person_id).values_list("person_id",
                                                                                                  flat=True))
     alerts = Alert.objects.filter(person_id_then__in=ids).order_by("-created_at")
@@ -335,7 +335,7 @@ def _alerts(person_id: str, decision: Decision, agency: str) -> list[Alert]:
     return list(alerts[:50])
 
 
-def _homes(person_id: str, decision: Decision, user: User, source_ip: str, today: dt.date) -> list[HomeView]:
+def _homes(person_id: str, decision: Decision, reads: Reads, today: dt.date) -> list[HomeView]:
     """Who lived with the person, address by address, from the records that say so."""
     live = {"mention__active": True, "mention__record__withdrawn": False}
     own = list(Residence.objects.filter(mention__link__person__person_id=person_id, **live)
@@ -344,6 +344,7 @@ def _homes(person_id: str, decision: Decision, user: User, source_ip: str, today
     if not own:
         return []
     keys = {row[0] for row in own}
+    # Two statements, not one with a subquery: PostgreSQL plans that one as a loop over every stay.
     others = (Residence.objects.filter(household_key__in=keys, **live)
               .exclude(mention__link__person__person_id=person_id)
               .values_list("mention__link__person__person_id", flat=True).distinct())
@@ -372,7 +373,7 @@ def _homes(person_id: str, decision: Decision, user: User, source_ip: str, today
     homes = household_over_time(mine, stays)
     # Showing who someone is is a read of their data: each member goes through the access layer.
     member_ids = {m.person_id for h in homes for m in h.members}
-    allowed = check_people(user, sorted(member_ids), purpose="household composition", source_ip=source_ip)
+    allowed = PeopleAccess(reads.people(sorted(member_ids), purpose="household composition"))
     out = []
     for home in reversed(homes):
         withheld = home.interval.household_key in confidential_keys and decision.withholds_confidential_from(None)
@@ -402,6 +403,3 @@ def _years(born: dt.date, today: dt.date) -> int:
 
     return age_on(born, today)
 
-
-def resolve_person_id(person_id: str) -> str:
-    return _resolve(person_id)

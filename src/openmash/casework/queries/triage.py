@@ -129,25 +129,33 @@ def _page_items(items: QuerySet[TriageItem]) -> QuerySet[TriageItem]:
             .order_by("level_rank", "youngest_age", "recorded_at", "pk"))
 
 
-def queue_summary(now: dt.datetime) -> QueueSummary:
-    """Backlog size and the oldest unassessed incident: always on screen, whatever the filters."""
+def _summary_and_oldest(now: dt.datetime) -> tuple[int, dt.datetime | None, TriageItem | None]:
+    """Backlog size, the oldest unassessed time and that incident (its row is read with the page's rows)."""
     items = open_items()
     found = items.aggregate(backlog=Count("pk"), oldest=Min("recorded_at"))
     backlog: int = found["backlog"]
     oldest_at: dt.datetime | None = found["oldest"]
     if not backlog or oldest_at is None:
-        return QueueSummary(backlog, None)
-    oldest = list(_page_items(items.filter(recorded_at=oldest_at))[:1])
-    return QueueSummary(backlog, oldest_at, _rows(oldest, now)[0] if oldest else None)
+        return backlog, None, None
+    return backlog, oldest_at, _page_items(items.filter(recorded_at=oldest_at)).first()
+
+
+def queue_summary(now: dt.datetime) -> QueueSummary:
+    """Backlog size and the oldest unassessed incident: always on screen, whatever the filters."""
+    backlog, oldest_at, oldest = _summary_and_oldest(now)
+    return QueueSummary(backlog, oldest_at, _rows([oldest], now)[0] if oldest else None)
 
 
 def triage_queue(filters: QueueFilters, *, page: int, now: dt.datetime, user_pk: int | None = None,
                  per_page: int = PER_PAGE) -> QueuePage:
-    summary = queue_summary(now)
+    backlog, oldest_at, oldest = _summary_and_oldest(now)
     items = _filtered(filters, user_pk)
-    total = summary.backlog if filters == QueueFilters() else items.count()
+    total = backlog if filters == QueueFilters() else items.count()
     pages = max(1, -(-total // per_page))
     number = min(max(1, page), pages)
     start = (number - 1) * per_page
     chosen = list(_page_items(items)[start:start + per_page])
-    return QueuePage(_rows(chosen, now), number, pages, total, summary, filters)
+    # The oldest incident's row is built with the page's (one read of deadlines, children, areas, assignees).
+    rows = _rows(chosen + ([oldest] if oldest else []), now)
+    summary = QueueSummary(backlog, oldest_at, rows.pop() if oldest else None)
+    return QueuePage(rows, number, pages, total, summary, filters)

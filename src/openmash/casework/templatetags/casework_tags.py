@@ -177,3 +177,39 @@ def voice_items(voices: Iterable[Any]) -> str:
             '<div class="openmash-voice"><p class="govuk-body-s govuk-!-margin-bottom-1"><strong>{}</strong> · {}</p>'
             '{}</div>', _day(v.occurred_at), " · ".join(facts), said))
     return mark_safe("\n".join(items))  # noqa: S308 - every part above is escaped by format_html
+
+
+#: A home's sources shown before the rest fold away (a child seen at one address by 300 records).
+SOURCES_SHOWN = 5
+
+
+@register.simple_tag
+def record_refs(sources: Iterable[tuple[str, str]]) -> str:
+    """"From: Police R1, Children's social care C7" for the records that placed people at an address; past
+    ``SOURCES_SHOWN`` the rest are in a details element (no script needed to open it)."""
+    names: dict[str, str] = {}
+    refs = []
+    for agency, record_id in sources:
+        if agency not in names:
+            names[agency] = escape(label_for("agency", agency))
+        refs.append(f"{names[agency]} {escape(record_id)}")
+    lead = escape(_("From"))
+    if len(refs) <= SOURCES_SHOWN:
+        return mark_safe(f'<p class="govuk-body-s govuk-!-margin-bottom-0">{lead}: {", ".join(refs)}</p>')  # noqa: S308
+    more = escape(_("%(n)s records in all") % {"n": len(refs)})
+    return mark_safe(  # noqa: S308 - every value above is escaped
+        f'<p class="govuk-body-s govuk-!-margin-bottom-1">{lead}: {", ".join(refs[:SOURCES_SHOWN])}, …</p>'
+        f'<details class="govuk-details govuk-!-margin-bottom-0"><summary class="govuk-details__summary">'
+        f'<span class="govuk-details__summary-text">{more}</span></summary>'
+        f'<div class="govuk-details__text govuk-body-s">{", ".join(refs)}</div></details>')
+
+
+@register.simple_tag
+def open_span_items(entries: Iterable[Any]) -> str:
+    """The open plans and involvements (``casework/person.html``): kind · agency · since when · facts."""
+    items = []
+    for e in entries:
+        parts = [label_for("kind", e.kind), label_for("agency", e.agency), _("since %(since)s") % {"since": _day(e.occurred_at)}]
+        parts += [str(value) for _code, value in e.facts]
+        items.append(f"<li>{escape(' · '.join(parts))}</li>")
+    return mark_safe("".join(items))  # noqa: S308 - every value above is escaped

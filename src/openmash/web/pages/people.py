@@ -9,10 +9,11 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from openmash.casework.access import access_incident, access_person_page, is_front_door
+from openmash.casework.access import access_incident, is_front_door
 from openmash.casework.queries.incident import incident_detail
-from openmash.casework.queries.person import ChronologyFilters, person_page, resolve_person_id
+from openmash.casework.queries.person import ChronologyFilters, person_page
 from openmash.intake.domain.localtime import local_date
+from openmash.platform.access import reading
 from openmash.platform.domain.access_rules import Role
 from openmash.web.pages.common import client_ip, now, user_of
 from openmash.web.pages.forms import ChronologyFilterForm
@@ -41,13 +42,14 @@ def person_view(request: HttpRequest, person_id: str) -> HttpResponse:
     moment = now()
     form = ChronologyFilterForm(request.GET or None, agencies=[], kinds=[])
     filters = _filters(form, moment)
-    with transaction.atomic():
+    # The person and everyone else the page shows are decided as it goes and audited in one write at the end.
+    with transaction.atomic(), reading(user, purpose="chronology", source_ip=client_ip(request)) as reads:
         # Decide before following a merge: a merged id of someone foreign must be as absent as a made-up one.
-        decision = access_person_page(user, person_id, purpose="chronology", source_ip=client_ip(request))
-        current = resolve_person_id(person_id)
+        decision = reads.person(person_id)
+        current = reads.current[person_id]
         if current != person_id:
             return redirect("web:person", person_id=current)
-        page = person_page(person_id, decision, user, filters, now=moment, source_ip=client_ip(request))
+        page = person_page(person_id, decision, reads, filters, now=moment)
     form = ChronologyFilterForm(request.GET or None, agencies=page.agencies, kinds=page.kinds)
     form.is_valid()
     return render(request, "casework/person.html", {"person": page, "form": form, "filtered": filters !=
