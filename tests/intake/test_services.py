@@ -260,3 +260,61 @@ def test_an_unavailable_database_stops_the_command_instead_of_holding_records(tm
     with pytest.raises(OperationalError):
         ingest_files([write_feed(tmp_path / "a.jsonl", [record("A"), record("B")])], backfill=True)
     assert not Quarantine.objects.exists()
+
+
+def test_stages_get_each_version_as_the_database_holds_it(tmp_path, settings):
+    seen = []
+
+    def stage(version, *, live):
+        stored = RecordVersion.objects.select_related("record").get(pk=version.pk)
+        fields = [f.attname for f in RecordVersion._meta.concrete_fields]
+        seen.append(all(getattr(version, f) == getattr(stored, f) for f in fields)
+                    and version.recorded_at.tzinfo == stored.recorded_at.tzinfo
+                    and (version.record.agency, version.record.record_id, version.record.kind,
+                         version.record.current_id, version.record.withdrawn)
+                    == (stored.record.agency, stored.record.record_id, stored.record.kind,
+                        stored.record.current_id, stored.record.withdrawn))
+
+    settings.OPENMASH_PIPELINE_STAGES = ["tests.intake.test_services.SAME"]
+    globals()["SAME"] = stage
+    feed = write_feed(tmp_path / "a.jsonl", [
+        record("A", occurred_at="2024-12-02T01:00:00+01:00", recorded_at="2024-12-02T02:30:00.5+01:00"),
+        record("A", version=2, recorded_at="2024-12-03T00:00:00Z", kind="police_incident"),
+        record("B", version=1.0, withdrawn=True)])
+    ingest_files([feed], backfill=True)
+    assert seen == [True, True, True]
+
+
+def test_a_record_updated_twice_within_one_staged_chunk_keeps_one_mention_per_person(tmp_path, settings, caplog):
+    settings.OPENMASH_PIPELINE_STAGES = ["tests.intake.test_services.NOTHING"]
+    globals()["NOTHING"] = lambda version, *, live: None
+    ann = {"ref": "p1", "role": "subject", "given_names": "Ann", "family_name": "Smith", "date_of_birth": "1990-01-01"}
+    bob = {"ref": "p2", "role": "other_adult", "given_names": "Bob", "family_name": "Smith"}
+    feed = write_feed(tmp_path / "a.jsonl", [
+        record("A", people=[ann, bob], recorded_at="2024-12-02T02:00:00Z"),
+        record("A", version=2, people=[{**ann, "given_names": "Anne"}], recorded_at="2024-12-03T00:00:00Z"),
+        record("A", version=3, people=[ann, bob], recorded_at="2024-12-04T00:00:00Z")])
+    report = ingest_files([feed], backfill=True)
+    assert [r.outcome for r in report.ordered()] == ["new", "updated", "updated"]
+    assert "retrying one record at a time" not in caplog.text  # the chunk went through whole
+    mentions = {m.ref: m for m in Mention.objects.select_related("version")}
+    assert set(mentions) == {"p1", "p2"} and all(m.active and m.version.version == 3 for m in mentions.values())
+    assert mentions["p1"].data["given_names"] == "Ann"
+    assert Record.objects.get().current.version == 3
+    assert not verify_trail()
+
+
+def test_a_staged_backfill_commits_in_chunks_and_a_failing_chunk_is_redone_record_by_record(tmp_path, settings):
+    def stage(version, *, live):
+        if version.record.record_id == "R3":
+            raise RuntimeError("boom")
+
+    settings.OPENMASH_PIPELINE_STAGES = ["tests.intake.test_services.FAILS_ON_R3"]
+    globals()["FAILS_ON_R3"] = stage
+    feed = write_feed(tmp_path / "a.jsonl", [record(f"R{i}") for i in range(6)])
+    report = ingest_files([feed], backfill=True, chunk_size=3)
+    assert [r.outcome for r in report.ordered()] == ["new", "new", "new", "quarantined", "new", "new"]
+    assert sorted(Record.objects.values_list("record_id", flat=True)) == ["R0", "R1", "R2", "R4", "R5"]
+    assert list(RecordVersion.objects.order_by("seq").values_list("record__record_id", flat=True)) == [
+        "R0", "R1", "R2", "R4", "R5"]
+    assert AuditEvent.objects.filter(action="record.stored").count() == 5 and not verify_trail()

@@ -79,3 +79,36 @@ def test_verify_fails_naming_the_row_after_direct_database_tampering(tampering, 
     with pytest.raises(CommandError):
         call_command("audit", "verify")
     assert f"audit row {row}" in capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_collected_rows_are_written_once_in_order_with_single_rows_between():
+    from openmash.platform.audit import Event, collected, record_events
+
+    actor = Actor.system("test")
+    with transaction.atomic(), collected():
+        record_events([Event(actor=actor, action="a.one"), Event(actor=actor, action="a.two")])
+        assert not AuditEvent.objects.exists()  # kept until the block ends
+        record_event(actor=actor, action="b.single")
+        record_events([Event(actor=actor, action="c.three")])
+    assert list(AuditEvent.objects.order_by("seq").values_list("action", flat=True)) == [
+        "a.one", "a.two", "b.single", "c.three"]
+    assert not verify_trail()
+
+
+@pytest.mark.django_db
+def test_collected_rows_go_with_a_failed_block_and_survive_a_savepoint_rolled_back_inside_it():
+    from openmash.platform.audit import Event, collected, record_events
+
+    actor = Actor.system("test")
+    with pytest.raises(RuntimeError), transaction.atomic(), collected():
+        record_events([Event(actor=actor, action="lost")])
+        raise RuntimeError("boom")
+    assert not AuditEvent.objects.exists()
+    with transaction.atomic(), collected():
+        record_events([Event(actor=actor, action="kept")])
+        with pytest.raises(RuntimeError), transaction.atomic():
+            record_events([Event(actor=actor, action="rolled.back")])
+            raise RuntimeError("boom")
+    assert list(AuditEvent.objects.values_list("action", flat=True)) == ["kept"]
+    assert not verify_trail()
