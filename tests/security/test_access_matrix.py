@@ -80,13 +80,31 @@ def cases(route: Route, world, username: str) -> tuple[list[dict[str, str]], dic
         return foreign, {"challenge_id": "999999"}
     if p == {"token"}:
         return [], {"token": "not-a-token"}
-    if p <= {"pk", "review_id", "event_id"}:
+    if p <= {"pk", "review_id", "event_id", "task_id"}:
         key = next(iter(p))
         foreign = []
         if route.name == "governance:break-glass-granted" and username != "triage":
             foreign = [{key: str(world.grants["Q"])}]
+        if route.name == "web:data-quality-task" and username not in {"triage", "manager"}:
+            foreign = [{key: str(_data_quality_task())}]  # a quarantined police line: the front door's only
         return foreign, {key: "999999"}
     raise AssertionError(f"{route.name}: give the URL parameters {sorted(p)} object classes in this test")
+
+
+def _data_quality_task() -> int:
+    import datetime as dt
+
+    from openmash.intake.models import DataQualityTask, Quarantine
+
+    at = dt.datetime(2025, 1, 6, 9, tzinfo=dt.UTC)
+    line, _ = Quarantine.objects.get_or_create(
+        source_file="police.jsonl", line=1, raw_sha256="0" * 64,
+        defaults={"agency": "police", "record_id": "DA-BAD", "kind": "da_incident", "problems": ["bad date"],
+                  "raw": b'{"record_id": "DA-BAD"}', "received_at": at, "live": True})
+    task, _ = DataQualityTask.objects.get_or_create(quarantine=line, defaults={
+        "kind": DataQualityTask.Kind.QUARANTINED_SAFEGUARDING_RECORD, "agency": "police", "created_at": at,
+        "due_at": at + dt.timedelta(hours=1)})
+    return task.pk
 
 
 def _challenge_on(agency: str, record_id: str) -> int:

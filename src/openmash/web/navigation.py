@@ -23,9 +23,10 @@ ROLE_PRIORITY: tuple[Role, ...] = (
 ROLE_LINKS: dict[Role, list[tuple[Promise, str]]] = {Role.ADMIN: [(_("Administration"), "/admin/")]}
 # Casework pages (web/pages): what each role works in.
 ROLE_LINKS[Role.TRIAGE] = [(_("Triage queue"), "/triage/"), (_("Team inbox"), "/inbox/"),
-                           (_("Match review"), "/reviews/")]
+                           (_("Match review"), "/reviews/"), (_("Records held by data problems"), "/triage/data-quality/")]
 ROLE_LINKS[Role.TEAM_MANAGER] = [(_("Triage queue"), "/triage/"), (_("Team inbox and escalations"), "/inbox/"),
-                                 (_("Match review"), "/reviews/")]
+                                 (_("Match review"), "/reviews/"),
+                                 (_("Records held by data problems"), "/triage/data-quality/")]
 ROLE_LINKS[Role.PRACTITIONER] = [(_("Team inbox"), "/inbox/"), (_("DASH checklist (printable)"),
                                                                  "/guidance/dash-checklist/"),
                                  (_("Information for victims (printable)"), "/guidance/victim-leaflet/")]

@@ -2,13 +2,15 @@
 
 from django.urls import path
 
-from openmash.web.pages import challenges, guidance, inbox, people, reviews, triage
+from openmash.web.pages import challenges, data_quality, guidance, inbox, people, reviews, triage
 
 urlpatterns = [
     path("triage/", triage.triage_queue_view, name="triage-queue"),
     path("triage/<str:agency>/<str:record_id>/claim/", triage.triage_claim_view, name="triage-claim"),
     path("triage/<str:agency>/<str:record_id>/assign/", triage.triage_assign_view, name="triage-assign"),
     path("triage/<str:agency>/<str:record_id>/decision/", triage.triage_decision_view, name="triage-decision"),
+    path("triage/data-quality/", data_quality.data_quality_queue_view, name="data-quality"),
+    path("triage/data-quality/<int:task_id>/", data_quality.data_quality_task_view, name="data-quality-task"),
     path("incidents/<str:agency>/<str:record_id>/", people.incident_view, name="incident"),
     path("people/<str:person_id>/", people.person_view, name="person"),
     path("inbox/", inbox.inbox_view, name="inbox"),

@@ -1,0 +1,91 @@
+"""The front door's data-quality tasks (contract §1): quarantined lines that may be safeguarding records.
+
+Only csc's front door (triage officers and their managers) sees a task's raw line, and each reading of it is
+audited. Correcting a line re-submits it through intake exactly as the sender's system would have sent it;
+dismissing closes it with a reason. Both are intake's services; these views check access and render.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from openmash.casework.access import is_front_door
+from openmash.casework.queries.data_quality import open_tasks, task, task_line
+from openmash.casework.services import actor_of
+from openmash.intake.services import dismiss_quarantined, resubmit_quarantined
+from openmash.platform.audit import record_event
+from openmash.platform.domain.access_rules import Role
+from openmash.web.pages.common import client_ip, now, page_int, roles_required, user_of
+
+_TEXTAREA = {"class": "govuk-textarea", "rows": 12, "spellcheck": "false"}
+
+
+class CorrectForm(forms.Form):
+    corrected = forms.CharField(
+        label=gettext_lazy("Corrected record"), widget=forms.Textarea(attrs=_TEXTAREA), strip=True,
+        help_text=gettext_lazy("One JSON object, as the sender's system should have sent it. It is processed "
+                               "as if it had arrived then, and routed if it arrived live."),
+        error_messages={"required": gettext_lazy("Enter the corrected record")})
+
+
+class DismissForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why does this line need no correction?"), max_length=500,
+        widget=forms.Textarea(attrs={**_TEXTAREA, "rows": 3}),
+        help_text=gettext_lazy("For example: the sender has since sent the record correctly."),
+        error_messages={"required": gettext_lazy("Enter why the line needs no correction"),
+                        "max_length": gettext_lazy("The reason must be 500 characters or fewer")})
+
+
+def _front_door_only(request: HttpRequest) -> None:
+    if not is_front_door(user_of(request)):
+        raise PermissionDenied
+
+
+@roles_required(Role.TRIAGE, Role.TEAM_MANAGER)
+def data_quality_queue_view(request: HttpRequest) -> HttpResponse:
+    _front_door_only(request)
+    return render(request, "casework/data_quality_queue.html",
+                  {"tasks": open_tasks(now=now(), page=page_int(request))})
+
+
+@roles_required(Role.TRIAGE, Role.TEAM_MANAGER)
+@transaction.atomic
+def data_quality_task_view(request: HttpRequest, task_id: int) -> HttpResponse:
+    _front_door_only(request)
+    user = user_of(request)
+    found = task(task_id, now=now())
+    if found is None:
+        raise Http404
+    row, detail = found
+    actor = actor_of(user, client_ip(request))
+    action = request.POST.get("action") if request.method == "POST" else None
+    correct = CorrectForm(request.POST if action == "correct" else None,
+                          initial={"corrected": task_line(row)})
+    dismiss = DismissForm(request.POST if action == "dismiss" else None)
+    problems: list[str] = []
+    is_open = row.closed_at is None
+    if action == "correct" and is_open and correct.is_valid():
+        outcome = resubmit_quarantined(row.quarantine, correct.cleaned_data["corrected"], actor=actor)
+        if outcome.accepted:
+            messages.success(request, _("The corrected record was accepted and the task is closed."))
+            return redirect("web:data-quality")
+        problems = [*outcome.problems]
+    elif action == "dismiss" and is_open and dismiss.is_valid():
+        dismiss_quarantined(row.quarantine, reason=dismiss.cleaned_data["reason"], actor=actor)
+        messages.success(request, _("The task is closed without a correction."))
+        return redirect("web:data-quality")
+    # The raw line holds personal data: every page that shows it is an audited read.
+    record_event(actor=actor, action="quarantine.viewed", object_type="quarantine",
+                 object_id=str(row.quarantine_id), purpose="data quality")
+    return render(request, "casework/data_quality_task.html", {
+        "task": detail, "is_open": is_open, "raw": task_line(row), "correct": correct, "dismiss": dismiss,
+        "problems": problems, "form": correct if action == "correct" else dismiss,
+        "resolution": row.quarantine.resolution})
