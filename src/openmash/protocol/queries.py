@@ -11,6 +11,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q
 
 from openmash.identity.models import MentionLink, Person
@@ -52,6 +53,40 @@ class _ParsedCache:
 
 PARSED = _ParsedCache()
 
+# The hot reads of the stage are plain SQL over the models' tables: the ORM's compilation of each query cost
+# more than the query itself. Only table and column names are interpolated; every value is a bound parameter.
+_RECORD = RecordRow._meta.db_table
+_VERSION = RecordVersion._meta.db_table
+_MENTION = Mention._meta.db_table
+_LINK = MentionLink._meta.db_table
+_PERSON = Person._meta.db_table
+_KNOWN = KnownAddress._meta.db_table
+_CHILD = IncidentChild._meta.db_table
+_ASSESSMENT = IncidentAssessment._meta.db_table
+_DATA = RecordVersion._meta.get_field("data")
+
+
+def _marks(values: Collection[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return list(cursor.fetchall())
+
+
+def _when(value: Any) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _parsed_data(pks: Collection[int]) -> dict[int, Any]:
+    """Versions' ``data`` as the model field reads it (unsealed), by primary key."""
+    if not pks:
+        return {}
+    rows = _fetch(f"SELECT id, data FROM {_VERSION} WHERE id IN ({_marks(pks)})", list(pks))  # noqa: S608
+    return {pk: _DATA.from_db_value(data, None, connection) for pk, data in rows}
+
 
 def unlinked_person_id(mention_pk: int) -> str:
     """A person-in-record the linker has not seen is its own person (as the links export says)."""
@@ -72,24 +107,15 @@ def merged_targets() -> dict[str, str]:
     return out
 
 
-def person_ids_of_records(record_pks: Iterable[int]) -> dict[int, dict[str, str]]:
-    """record pk → ref → person_id for every linkable mention (links in force now)."""
-    out: dict[int, dict[str, str]] = defaultdict(dict)
-    rows = Mention.objects.filter(record_id__in=list(record_pks)).exclude(role="professional").values_list(
-        "pk", "record_id", "ref", "link__person__person_id")
-    for pk, record_pk, ref, person_id in rows:
-        out[record_pk][ref] = person_id or unlinked_person_id(pk)
-    return out
-
-
 def linked_version(version: RecordVersion) -> tuple[LinkedVersion, dict[str, int]]:
     """The version being processed, with its people's links; and its mentions' primary keys by ref."""
     key = (version.pk, version.content_hash)
     cached = PARSED.get(key) or PARSED.put(key, version.data)
     person_ids: dict[str, str] = {}
     mention_pks: dict[str, int] = {}
-    rows = Mention.objects.filter(record_id=version.record_id).values_list("pk", "ref", "role",
-                                                                          "link__person__person_id")
+    rows = _fetch(f"SELECT m.id, m.ref, m.role, p.person_id FROM {_MENTION} m "  # noqa: S608
+                  f"LEFT JOIN {_LINK} l ON l.mention_id = m.id LEFT JOIN {_PERSON} p ON p.id = l.person_id "
+                  "WHERE m.record_id = %s", [version.record_id])
     for pk, ref, role, person_id in rows:
         mention_pks[ref] = pk
         if role != "professional":
@@ -114,42 +140,53 @@ class DatabaseHistory:
     # --- HistoryProvider ------------------------------------------------------------------------
 
     def linked_versions(self, person_ids: Collection[str], cursor: Cursor) -> Sequence[LinkedVersion]:
+        """One statement: the visible versions of every record naming these people, with each record's people."""
         wanted = set(person_ids)
         linked = [p for p in wanted if not p.startswith("U")]
-        record_pks = set(MentionLink.objects.filter(person__person_id__in=linked)
-                         .values_list("mention__record_id", flat=True))
         unlinked = [int(p[1:]) for p in wanted if p.startswith("U") and p[1:].isdigit()]
-        if unlinked:
-            record_pks |= set(Mention.objects.filter(pk__in=unlinked).values_list("record_id", flat=True))
-        if not record_pks:
+        if not linked and not unlinked:
             return []
-        return self._latest_versions(record_pks, cursor, wanted)
+        sources = []
+        if linked:
+            sources.append(f"SELECT m1.record_id FROM {_LINK} l1 JOIN {_PERSON} p1 ON p1.id = l1.person_id "  # noqa: S608
+                           f"JOIN {_MENTION} m1 ON m1.id = l1.mention_id WHERE p1.person_id IN ({_marks(linked)})")
+        if unlinked:
+            sources.append(f"SELECT m0.record_id FROM {_MENTION} m0 WHERE m0.id IN ({_marks(unlinked)})")  # noqa: S608
+        rows = _fetch(
+            "SELECT v.id, v.record_id, v.version, v.seq, v.withdrawn, v.content_hash, m.id, m.role, m.ref, "  # noqa: S608
+            "p.person_id "
+            f"FROM {_VERSION} v JOIN {_RECORD} r ON r.id = v.record_id "
+            f"LEFT JOIN {_MENTION} m ON m.record_id = v.record_id "
+            f"LEFT JOIN {_LINK} l ON l.mention_id = m.id LEFT JOIN {_PERSON} p ON p.id = l.person_id "
+            f"WHERE v.record_id IN ({' UNION '.join(sources)}) "
+            "AND v.seq IS NOT NULL AND v.seq <= %s AND v.recorded_at <= %s AND NOT r.withdrawn",
+            [*linked, *unlinked, cursor.seq, _when(cursor.recorded_at)])
+        versions: dict[int, tuple[int, int, int, bool, str]] = {}
+        people: dict[int, dict[str, str]] = defaultdict(dict)
+        for pk, record_pk, number, seq, withdrawn, digest, mention_pk, role, ref, person_id in rows:
+            versions[pk] = (record_pk, number, seq, bool(withdrawn), digest)
+            if mention_pk is not None and role != "professional":
+                people[record_pk][ref] = person_id or unlinked_person_id(mention_pk)
+        return self._visible(versions, people, wanted)
 
-    def _latest_versions(self, record_pks: Collection[int], cursor: Cursor,
-                         wanted: set[str] | None) -> list[LinkedVersion]:
-        rows = (RecordVersion.objects.filter(record_id__in=list(record_pks), seq__isnull=False,
-                                             seq__lte=cursor.seq, recorded_at__lte=cursor.recorded_at,
-                                             record__withdrawn=False)
-                .values_list("pk", "record_id", "version", "seq", "withdrawn", "content_hash"))
+    def _visible(self, versions: Mapping[int, tuple[int, int, int, bool, str]], people: Mapping[int, dict[str, str]],
+                 wanted: set[str] | None) -> list[LinkedVersion]:
+        """The latest visible version of each record (none when it is a withdrawal), parsed once per process."""
         latest: dict[int, tuple[int, int, int, bool, str]] = {}
-        for pk, record_pk, number, seq, withdrawn, digest in rows:
+        for pk, (record_pk, number, seq, withdrawn, digest) in versions.items():
             held = latest.get(record_pk)
-            if seq is not None and (held is None or number > held[1]):
+            if held is None or number > held[1]:
                 latest[record_pk] = (pk, number, seq, withdrawn, digest)
         chosen = {record_pk: v for record_pk, v in latest.items() if not v[3]}
-        digests = {v[0]: v[4] for v in chosen.values()}
-        missing = [pk for pk, digest in digests.items() if PARSED.get((pk, digest)) is None]
-        if missing:
-            for pk, data in RecordVersion.objects.filter(pk__in=missing).values_list("pk", "data"):
-                PARSED.put((pk, digests[pk]), data)
-        people = person_ids_of_records(chosen)
+        missing = {v[0]: v[4] for v in chosen.values() if PARSED.get((v[0], v[4])) is None}
+        for pk, data in _parsed_data(list(missing)).items():
+            PARSED.put((pk, missing[pk]), data)
         out = []
         for record_pk, (pk, _number, seq, _, digest) in sorted(chosen.items()):
             refs = people.get(record_pk, {})
             if wanted is not None and not wanted & set(refs.values()):
                 continue
-            parsed = PARSED.get((pk, digest)) or PARSED.put(
-                (pk, digest), RecordVersion.objects.values_list("data", flat=True).get(pk=pk))
+            parsed = PARSED.get((pk, digest)) or PARSED.put((pk, digest), _parsed_data([pk])[pk])
             record, raw = parsed
             # The version visible may name fewer people than the mentions (which follow the latest version).
             named = {p.ref for p in record.people}
@@ -158,12 +195,7 @@ class DatabaseHistory:
         return [v for v in out if wanted is None or wanted & set(v.person_ids.values())]
 
     def household_candidates(self, address: NormalisedAddress, cursor: Cursor) -> Collection[str]:
-        keys = household_lookup_keys(address)
-        if not keys:
-            return set()
-        rows = KnownAddress.objects.filter(key__in=keys, seq__lte=cursor.seq).values_list(
-            "mention_id", "mention__link__person__person_id")
-        return {person_id or unlinked_person_id(pk) for pk, person_id in rows}
+        return self.persons_at_keys(household_lookup_keys(address), cursor)
 
     def confidential_in_building(self, address: NormalisedAddress) -> Sequence[Address]:
         keys = building_lookup_keys(address)
@@ -191,8 +223,12 @@ class DatabaseHistory:
         return list(ConfidentialAddress.objects.filter(key__in=keys).values_list("address", flat=True))
 
     def persons_at_keys(self, keys: Collection[str], cursor: Cursor) -> set[str]:
-        rows = KnownAddress.objects.filter(key__in=list(keys), seq__lte=cursor.seq).values_list(
-            "mention_id", "mention__link__person__person_id")
+        keys = list(keys)
+        if not keys:
+            return set()
+        rows = _fetch(f"SELECT k.mention_id, p.person_id FROM {_KNOWN} k "  # noqa: S608
+                      f"LEFT JOIN {_LINK} l ON l.mention_id = k.mention_id LEFT JOIN {_PERSON} p ON p.id = l.person_id "
+                      f"WHERE k.key IN ({_marks(keys)}) AND k.seq <= %s", [*keys, cursor.seq])
         return {person_id or unlinked_person_id(pk) for pk, person_id in rows}
 
     def is_confidential(self, address: NormalisedAddress) -> bool:
@@ -251,11 +287,15 @@ class DatabaseHistory:
 
     def incidents_with_child(self, person_id: str, cursor: Cursor) -> Collection[RecordKey]:
         if person_id.startswith("U") and person_id[1:].isdigit():
-            query = IncidentChild.objects.filter(mention_id=int(person_id[1:]))
+            param: int | str = int(person_id[1:])
+            who = "c.mention_id = %s"
         else:
-            query = IncidentChild.objects.filter(mention__link__person__person_id=person_id)
-        rows = query.filter(assessment__seq__lte=cursor.seq).values_list(
-            "assessment__record__agency", "assessment__record__record_id", "assessment__record_id").distinct()
+            who = (f"c.mention_id IN (SELECT l.mention_id FROM {_LINK} l JOIN {_PERSON} p ON p.id = l.person_id "  # noqa: S608
+                   "WHERE p.person_id = %s)")
+            param = person_id
+        rows = _fetch(f"SELECT DISTINCT r.agency, r.record_id, a.record_id FROM {_CHILD} c "  # noqa: S608
+                      f"JOIN {_ASSESSMENT} a ON a.id = c.assessment_id JOIN {_RECORD} r ON r.id = a.record_id "
+                      f"WHERE {who} AND a.seq <= %s", [param, cursor.seq])
         out = set()
         for agency, record_id, pk in rows:
             self._record_pks[(agency, record_id)] = pk
@@ -265,10 +305,15 @@ class DatabaseHistory:
     def persons_with_kind(self, kinds: Collection[str], person_ids: Collection[str] | None,
                           cursor: Cursor) -> Collection[str]:
         if person_ids is not None:
-            query = MentionLink.objects.filter(
-                person__person_id__in=[p for p in person_ids if not p.startswith("U")],
-                mention__record__kind__in=list(kinds), mention__record__withdrawn=False)
-            return set(query.values_list("person__person_id", flat=True).distinct())
+            linked = [p for p in person_ids if not p.startswith("U")]
+            kinds = list(kinds)
+            if not linked or not kinds:
+                return set()
+            rows = _fetch(f"SELECT DISTINCT p.person_id FROM {_LINK} l JOIN {_PERSON} p ON p.id = l.person_id "  # noqa: S608
+                          f"JOIN {_MENTION} m ON m.id = l.mention_id JOIN {_RECORD} r ON r.id = m.record_id "
+                          f"WHERE p.person_id IN ({_marks(linked)}) AND r.kind IN ({_marks(kinds)}) "
+                          "AND NOT r.withdrawn", [*linked, *kinds])
+            return {person_id for (person_id,) in rows}
         key = tuple(sorted(kinds))
         if key not in self._with_kind:
             # Everyone ever named on such records (supervisions are few): from the record-kind index outward,
@@ -280,9 +325,12 @@ class DatabaseHistory:
 
     def household_keys_of(self, person_ids: Collection[str], cursor: Cursor) -> Mapping[str, Collection[str]]:
         out: dict[str, set[str]] = {p: set() for p in person_ids}
-        rows = KnownAddress.objects.filter(
-            mention__link__person__person_id__in=[p for p in person_ids if not p.startswith("U")],
-            seq__lte=cursor.seq).values_list("mention__link__person__person_id", "key")
+        linked = [p for p in person_ids if not p.startswith("U")]
+        if not linked:
+            return out
+        rows = _fetch(f"SELECT p.person_id, k.key FROM {_KNOWN} k JOIN {_LINK} l ON l.mention_id = k.mention_id "  # noqa: S608
+                      f"JOIN {_PERSON} p ON p.id = l.person_id WHERE p.person_id IN ({_marks(linked)}) "
+                      "AND k.seq <= %s", [*linked, cursor.seq])
         for person_id, key in rows:
             out.setdefault(person_id, set()).add(key)
         return out
