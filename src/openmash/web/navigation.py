@@ -29,7 +29,8 @@ ROLE_LINKS[Role.TEAM_MANAGER] = [(_("Triage queue"), "/triage/"), (_("Team inbox
                                  (_("Records held by data problems"), "/triage/data-quality/")]
 ROLE_LINKS[Role.PRACTITIONER] = [(_("Team inbox"), "/inbox/"), (_("DASH checklist (printable)"),
                                                                  "/guidance/dash-checklist/"),
-                                 (_("Information for victims (printable)"), "/guidance/victim-leaflet/")]
+                                 (_("Information for victims (printable)"), "/guidance/victim-leaflet/"),
+                                 (_("Your records held by data problems"), "/triage/data-quality/")]
 ROLE_LINKS[Role.MARAC_COORDINATOR] = [(_("Team inbox"), "/inbox/")]
 ROLE_LINKS[Role.AUDITOR] = [(_("Triage queue"), "/triage/"), (_("Match review"), "/reviews/")]
 

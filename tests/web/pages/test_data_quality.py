@@ -55,10 +55,20 @@ def test_the_task_page_shows_the_problems_and_the_raw_line_and_the_reading_is_au
     assert event.actor == "manager" and event.purpose == "data quality"
 
 
+def test_the_sending_agency_sees_its_own_lines_and_what_is_wrong_but_not_the_line(task):
+    text = signed_in("police").get("/triage/data-quality/").content.decode()
+    assert "Q1" in text and "does not parse as an RFC 3339 date-time" in text
+    assert f"/triage/data-quality/{task.pk}/" not in text
+    assert "Q1" not in signed_in("health-visitor").get("/triage/data-quality/").content.decode()
+
+
+def test_the_auditor_does_not_see_the_queue(task):
+    assert signed_in("auditor").get("/triage/data-quality/").status_code == 403
+
+
 @pytest.mark.parametrize("username", ["health-visitor", "police", "police-manager", "auditor"])
-def test_no_one_outside_the_front_door_sees_the_tasks(task, username):
+def test_no_one_outside_the_front_door_opens_a_task(task, username):
     client = signed_in(username)
-    assert client.get("/triage/data-quality/").status_code == 403
     assert client.get(f"/triage/data-quality/{task.pk}/").status_code == 403
     assert not AuditEvent.objects.filter(action="quarantine.viewed").exists()
 

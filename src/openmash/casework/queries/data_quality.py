@@ -43,9 +43,11 @@ def _row(task: DataQualityTask, now: dt.datetime) -> TaskRow:
                    q.received_at, clock(task.due_at, now, done=task.closed_at is not None), q.source_file, q.line)
 
 
-def open_tasks(*, now: dt.datetime, page: int, per_page: int = PER_PAGE) -> TaskPage:
-    """Open tasks, the most urgent (earliest due) first; the raw lines are not read."""
+def open_tasks(*, now: dt.datetime, page: int, sender: str | None = None, per_page: int = PER_PAGE) -> TaskPage:
+    """Open tasks, the most urgent (earliest due) first; only ``sender``'s when given. Raw lines are not read."""
     rows = DataQualityTask.objects.filter(closed_at=None).order_by("due_at", "pk")
+    if sender is not None:
+        rows = rows.filter(agency=sender)
     total = rows.count()
     overdue = rows.filter(due_at__lt=now).count()
     pages = max(1, -(-total // per_page))

@@ -1,5 +1,6 @@
 """The front door's data-quality tasks (contract §1): quarantined lines that may be safeguarding records.
 
+The sending agency's staff see their own lines listed with what is wrong (the task is reported to them).
 Only csc's front door (triage officers and their managers) sees a task's raw line, and each reading of it is
 audited. Correcting a line re-submits it through intake exactly as the sender's system would have sent it;
 dismissing closes it with a reason. Both are intake's services; these views check access and render.
@@ -49,11 +50,17 @@ def _front_door_only(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-@roles_required(Role.TRIAGE, Role.TEAM_MANAGER)
+@roles_required(Role.TRIAGE, Role.TEAM_MANAGER, Role.PRACTITIONER)
 def data_quality_queue_view(request: HttpRequest) -> HttpResponse:
-    _front_door_only(request)
-    return render(request, "casework/data_quality_queue.html",
-                  {"tasks": open_tasks(now=now(), page=page_int(request))})
+    """The front door sees every open task; a sending agency's staff see their own agency's lines (what is
+    wrong, so they can correct and re-send them), never the raw line."""
+    user = user_of(request)
+    front_door = is_front_door(user)
+    agency = user.as_viewer().agency
+    if not front_door and not agency:
+        raise PermissionDenied
+    tasks = open_tasks(now=now(), page=page_int(request), sender=None if front_door else agency)
+    return render(request, "casework/data_quality_queue.html", {"tasks": tasks, "front_door": front_door})
 
 
 @roles_required(Role.TRIAGE, Role.TEAM_MANAGER)
