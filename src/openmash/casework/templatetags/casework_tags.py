@@ -82,6 +82,23 @@ def clock_text(value: Clock | None) -> str:
     return _("%(span)s left") % {"span": _span(value.minutes)}
 
 
+_CLOCK_CLASS = {ClockState.OVERDUE: "openmash-overdue", ClockState.DUE_SOON: "openmash-due-soon"}
+
+
+@register.filter
+def clock_tag(value: Clock | None) -> str:
+    """A deadline clock in words, red when overdue (``components/clock.html``; a filter, so a table row needs
+    no include)."""
+    css = _CLOCK_CLASS.get(value.state, "") if value is not None else ""
+    return format_html('<span class="{}">{}</span>', css, clock_text(value))
+
+
+@register.filter
+def level_tag(level: str | None) -> str:
+    """A risk level as a coloured tag (``components/level_tag.html``); nothing for no level."""
+    return mark_safe(_level_tag(level))  # noqa: S308 - _level_tag escapes the label
+
+
 # --- long lists rendered in Python: a 300-event chronology through the template engine costs ~10x more ---
 
 
