@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,26 @@ settings.load_profile("openmash")
 
 def pytest_addoption(parser):
     parser.addoption("--screenshots", default="", help="save browser-journey screenshots in this folder")
+
+
+#: Fixtures that reach the database. A test that uses none of them (pure domain rules, parsers, FEBRL, Spark)
+#: gives the same result on every database, so CI's second pass (PostgreSQL) can leave it out.
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_setup", "live_server", "django_db_reset_sequences",
+                     "django_db_serialized_rollback"}
+
+
+def uses_database(item: pytest.Item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config, items):
+    """With OPENMASH_ONLY_DATABASE_TESTS=1 (CI's PostgreSQL pass), run only the tests that reach the database."""
+    if os.environ.get("OPENMASH_ONLY_DATABASE_TESTS") != "1":
+        return
+    keep = [item for item in items if uses_database(item)]
+    config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+    items[:] = keep
 
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
