@@ -152,12 +152,14 @@ class _Named:
     ended_at: dt.datetime | None
     data: dict[str, Any]
     level: str | None
+    #: Where the record says the person lived: (household key, postcode, confidential, since, until), or None.
+    home: tuple[str, str, bool, dt.date, dt.date | None] | None
 
 
 def _mentions(person_id: str) -> list[_Named]:
     # Of each record, only the parts a timeline row shows are read (``_for_timeline``): not its narrative or
     # people, which are most of the document (and, sealed at rest, would each be decrypted for nothing).
-    # The record's latest assessed level comes in the same statement (one index probe per row).
+    # The record's latest assessed level and the person's residence on it come in the same statement.
     level = IncidentAssessment.objects.filter(record_id=OuterRef("record_id")).order_by("-seq").values("level")[:1]
     rows = (Mention.objects.filter(link__person__person_id=person_id, active=True, record__withdrawn=False,
                                    record__current__isnull=False)
@@ -165,9 +167,12 @@ def _mentions(person_id: str) -> list[_Named]:
             .order_by("record__current__occurred_at", "pk")
             .values_list("pk", "ref", "role", "data", "record_id", "record__agency", "record__record_id",
                          "record__kind", "record__current__occurred_at", "record__current__ended_at",
-                         "record__current__data__source", "record__current__data__details", "latest_level"))
+                         "record__current__data__source", "record__current__data__details", "latest_level",
+                         "residence__household_key", "residence__postcode", "residence__confidential",
+                         "residence__since", "residence__until"))
     return [_Named(*row[:10], {k: v for k, v in (("source", row[10]), ("record_id", row[6]), ("kind", row[7]),
-                                                ("details", row[11])) if v is not None}, row[12]) for row in rows]
+                                                ("details", row[11])) if v is not None}, row[12],
+                   row[13:18] if row[13] is not None else None) for row in rows]
 
 
 #: The person's own details the page header uses; the disclosure filter decides which of them this viewer sees.
@@ -279,7 +284,7 @@ def person_page(person_id: str, decision: Decision, reads: Reads, filters: Chron
         agencies=sorted({e.agency for e in entries}), kinds=sorted({e.kind for e in entries}),
         open_spans=open_spans, alerts=_alerts(person_id, decision, viewer.agency),
         voices=sorted(voices, key=lambda v: v.occurred_at, reverse=True) if not perpetrator_facing else [],
-        homes=_homes(person_id, decision, reads, local_date(now)) if decision.level_for(None) >= Level.HEALTH else [],
+        homes=_homes(person_id, mentions, decision, reads, local_date(now)) if decision.level_for(None) >= Level.HEALTH else [],
         roles=_role_counts(mentions), do_not_disclose=do_not_disclose, withheld=any_withheld)
 
 
@@ -335,15 +340,15 @@ def _alerts(person_id: str, decision: Decision, agency: str) -> list[Alert]:
     return list(alerts[:50])
 
 
-def _homes(person_id: str, decision: Decision, reads: Reads, today: dt.date) -> list[HomeView]:
-    """Who lived with the person, address by address, from the records that say so."""
+def _homes(person_id: str, mentions: list[_Named], decision: Decision, reads: Reads,
+           today: dt.date) -> list[HomeView]:
+    """Who lived with the person, address by address, from the records that say so (their own residences
+    came with their mentions)."""
     live = {"mention__active": True, "mention__record__withdrawn": False}
-    own = list(Residence.objects.filter(mention__link__person__person_id=person_id, **live)
-               .values_list("household_key", "postcode", "confidential", "since", "until", "mention__record__agency",
-                            "mention__record__record_id", "mention_id"))
+    own = [m for m in mentions if m.home is not None]
     if not own:
         return []
-    keys = {row[0] for row in own}
+    keys = {m.home[0] for m in own if m.home is not None}
     # Two statements, not one with a subquery: PostgreSQL plans that one as a loop over every stay.
     others = (Residence.objects.filter(household_key__in=keys, **live)
               .exclude(mention__link__person__person_id=person_id)
@@ -358,18 +363,20 @@ def _homes(person_id: str, decision: Decision, reads: Reads, today: dt.date) -> 
             .order_by("since")):
         stays[pid].append(Stay(key, postcode, confidential, since, until, (agency, record_id)))
         latest_mention[pid] = mention_pk
-    first_of_key: dict[str, tuple[int, str]] = {}
+    first_of_key: dict[str, _Named] = {}
     confidential_keys = set()
-    for key, _postcode, confidential, _s, _u, agency, _r, mention_pk in own:
-        first_of_key.setdefault(key, (mention_pk, agency))
+    mine = []
+    for named in own:
+        key, postcode, confidential, since, until = named.home  # type: ignore[misc]
+        first_of_key.setdefault(key, named)
         if confidential:
             confidential_keys.add(key)
-    # Only one record's words per address, and one record's name per person, are needed: read just those.
-    wanted = {pk for pk, _a in first_of_key.values()} | set(latest_mention.values())
-    data_of = dict(Mention.objects.filter(pk__in=wanted).values_list("pk", "data"))
-    labels = {key: address_text(present_person(decision, data_of.get(pk) or {}, source_agency=agency).get("address"))
-              or _key_label(key) for key, (pk, agency) in first_of_key.items()}
-    mine = [Stay(k, p, c, s, u, (a, r)) for k, p, c, s, u, a, r, _ in own]
+        mine.append(Stay(key, postcode, confidential, since, until, (named.agency, named.record_id)))
+    # One record's words per address (the person's own, already read), and one record's name per member.
+    wanted = set(latest_mention.values())
+    data_of = dict(Mention.objects.filter(pk__in=wanted).values_list("pk", "data")) if wanted else {}
+    labels = {key: address_text(present_person(decision, first.person, source_agency=first.agency).get("address"))
+              or _key_label(key) for key, first in first_of_key.items()}
     homes = household_over_time(mine, stays)
     # Showing who someone is is a read of their data: each member goes through the access layer.
     member_ids = {m.person_id for h in homes for m in h.members}
