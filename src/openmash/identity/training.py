@@ -133,16 +133,24 @@ def in_dialect(sql: str, dialect: str) -> str:
     return sql
 
 
+def _dl_within(l_: str, r_: str, edits: int) -> str:
+    """Damerau-Levenshtein distance at most ``edits``. Two necessary conditions come first, so that almost every
+    pair skips the (slow) distance itself: the lengths differ by at most ``edits``, and the Levenshtein distance
+    (fast) is at most twice ``edits`` (a transposition is two Levenshtein edits)."""
+    return (f"abs(length({l_}) - length({r_})) <= {edits} AND levenshtein({l_}, {r_}) <= {2 * edits}"
+            f" AND damerau_levenshtein({l_}, {r_}) <= {edits}")
+
+
 def _close_sql(l_: str, r_: str) -> str:
     """``names.is_close_typo`` in SQL, condition for condition."""
-    return (f"({l_} = {r_} OR (least(length({l_}), length({r_})) >= 3 AND damerau_levenshtein({l_}, {r_}) <= 1)"
+    return (f"({l_} = {r_} OR (least(length({l_}), length({r_})) >= 3 AND {_dl_within(l_, r_, 1)})"
             f" OR (least(length({l_}), length({r_})) >= 6 AND jaro_winkler_similarity({l_}, {r_}) >= 0.94))")
 
 
 def _loose_sql(l_: str, r_: str) -> str:
     """``names.is_loose_typo`` in SQL (after ``_close_sql``), condition for condition."""
-    return (f"((least(length({l_}), length({r_})) = 2 AND left({l_}, 1) = left({r_}, 1) AND damerau_levenshtein({l_}, {r_}) <= 1)"
-            f" OR (least(length({l_}), length({r_})) >= 4 AND damerau_levenshtein({l_}, {r_}) <= 2)"
+    return (f"((least(length({l_}), length({r_})) = 2 AND left({l_}, 1) = left({r_}, 1) AND {_dl_within(l_, r_, 1)})"
+            f" OR (least(length({l_}), length({r_})) >= 4 AND {_dl_within(l_, r_, 2)})"
             f" OR (least(length({l_}), length({r_})) >= 3 AND left({l_}, 1) = left({r_}, 1)"
             f" AND jaro_winkler_similarity({l_}, {r_}) >= 0.88))")
 
@@ -159,17 +167,19 @@ def _differs_sql(l_: str, r_: str, forms_sql: str) -> str:
 
 def _family_in_given_sql(given_side: str, family_side: str) -> str:
     """``scoring._family_in_given``: the first given name, or all of them run together, is the family name."""
-    return (f"coalesce({_close_sql(f'given_first_{given_side}', f'family_{family_side}')}"
-            f" OR {_close_sql(f'given_joined_{given_side}', f'family_{family_side}')}, false)")
+    return (f"({_close_sql(f'given_first_{given_side}', f'family_{family_side}')}"
+            f" OR {_close_sql(f'given_joined_{given_side}', f'family_{family_side}')})")
 
 
-#: Both names "else" and the first given names differ (``scoring.names_swapped`` / ``names_crossed``).
-_NAMES_DIFFER_SQL = (f"given_first_l <> given_first_r AND {_differs_sql('given_first_l', 'given_first_r', _GIVEN_FORMS_SQL)}"
-                     f" AND {_differs_sql('family_l', 'family_r', _SURNAME_FORMS_SQL)}")
-#: ``scoring.names_swapped``: given and family names the other way round.
-_SWAPPED_SQL = f"{_NAMES_DIFFER_SQL} AND {_family_in_given_sql('l', 'r')} AND {_family_in_given_sql('r', 'l')}"
-#: ``scoring.names_crossed`` (or swapped): the family name's "swapped" level.
-_CROSSED_SQL = f"{_NAMES_DIFFER_SQL} AND ({_family_in_given_sql('l', 'r')} OR {_family_in_given_sql('r', 'l')})"
+#: ``scoring.names_swapped``: given and family names the other way round, as the given comparison's level after
+#: exact, variant, typo and loose (so the given names already differ: only the family names are checked). The
+#: family-in-given tests come first: they fail for almost every pair, and the other distances are then skipped.
+_SWAPPED_SQL = (f"{_family_in_given_sql('l', 'r')} AND {_family_in_given_sql('r', 'l')}"
+                f" AND {_differs_sql('family_l', 'family_r', _SURNAME_FORMS_SQL)}")
+#: ``scoring.names_crossed`` (or swapped): the family name's "swapped" level, after its exact, variant, typo and
+#: loose levels (the family names already differ: only the given names are checked).
+_CROSSED_SQL = (f"({_family_in_given_sql('l', 'r')} OR {_family_in_given_sql('r', 'l')})"
+                f" AND given_first_l <> given_first_r AND {_differs_sql('given_first_l', 'given_first_r', _GIVEN_FORMS_SQL)}")
 
 
 def _name_comparison(name: str, first: str, forms_sql: str) -> Any:
@@ -199,22 +209,23 @@ def _name_comparison(name: str, first: str, forms_sql: str) -> Any:
 
 
 #: ``scoring._places_agree``: the same postcode, or (when either postcode is missing) the town but for a slip.
-_PLACES_SQL = ("(CASE WHEN postcode_l IS NOT NULL AND postcode_r IS NOT NULL THEN postcode_l = postcode_r"
-               f" ELSE coalesce({_close_sql('town_l', 'town_r')} OR {_loose_sql('town_l', 'town_r')}, false) END)")
+_PLACES_SQL = ("((postcode_l IS NOT NULL AND postcode_r IS NOT NULL AND postcode_l = postcode_r)"
+               " OR ((postcode_l IS NULL OR postcode_r IS NULL)"
+               f" AND ({_close_sql('town_l', 'town_r')} OR {_loose_sql('town_l', 'town_r')})))")
 #: ``scoring._building_lines``: both building lines, unless both sides have UPRNs and they differ.
 _LINES_SQL = ("b_number_l IS NOT NULL AND b_number_r IS NOT NULL"
               " AND NOT (len(uprns_l) > 0 AND len(uprns_r) > 0 AND NOT list_has_any(uprns_l, uprns_r))")
 _STREET_LOOSE_SQL = f"({_close_sql('b_street_l', 'b_street_r')} OR {_loose_sql('b_street_l', 'b_street_r')})"
 #: ``scoring._same_building_line``: the building line but for a slip.
 _SAME_LINE_SQL = (f"((b_number_l = b_number_r AND {_STREET_LOOSE_SQL})"
-                  " OR (b_street_l = b_street_r AND damerau_levenshtein(b_number_l, b_number_r) <= 1))")
+                  f" OR (b_street_l = b_street_r AND {_dl_within('b_number_l', 'b_number_r', 1)}))")
 #: ``scoring.near_household``: the building line but for a slip, in the same postcode (or town, when a
 #: postcode is missing), unless both sides have UPRNs and they differ.
-_NEAR_SQL = f"{_LINES_SQL} AND {_PLACES_SQL} AND {_SAME_LINE_SQL}"
+_NEAR_SQL = f"{_LINES_SQL} AND {_SAME_LINE_SQL} AND {_PLACES_SQL}"  # the cheap, selective test first
 #: ``scoring.compare_address``'s "street" and "building" levels (after household, near, postcode, district).
 _STREET_SQL = f"{_LINES_SQL} AND {_PLACES_SQL} AND {_STREET_LOOSE_SQL}"
 _BUILDING_SQL = f"{_LINES_SQL} AND {_SAME_LINE_SQL}"
-_TOWN_SQL = f"coalesce({_close_sql('town_l', 'town_r')} OR {_loose_sql('town_l', 'town_r')}, false)"
+_TOWN_SQL = f"({_close_sql('town_l', 'town_r')} OR {_loose_sql('town_l', 'town_r')})"
 
 
 def _comparisons(*, strong_ids: bool = False) -> list[Any]:
