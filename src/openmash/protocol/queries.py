@@ -353,11 +353,11 @@ def resolve_mentions(keys: Iterable[MentionKey]) -> dict[MentionKey, int]:
     wanted = set(keys)
     if not wanted:
         return {}
-    query = Q()
-    for agency, record_id, ref in wanted:
-        query |= Q(record__agency=agency, record__record_id=record_id, ref=ref)
-    rows = Mention.objects.filter(query).values_list("pk", "record__agency", "record__record_id", "ref")
-    return {(a, r, f): pk for pk, a, r, f in rows}
+    records = {(agency, record_id) for agency, record_id, _ in wanted}
+    match = " OR ".join(["(r.agency = %s AND r.record_id = %s)"] * len(records))
+    rows = _fetch(f"SELECT m.id, r.agency, r.record_id, m.ref FROM {_MENTION} m "  # noqa: S608
+                  f"JOIN {_RECORD} r ON r.id = m.record_id WHERE {match}", [v for key in records for v in key])
+    return {(a, r, f): pk for pk, a, r, f in rows if (a, r, f) in wanted}
 
 
 def current_person_ids(keys: Iterable[MentionKey]) -> dict[MentionKey, str]:

@@ -23,6 +23,7 @@ from openmash.intake.domain.address import building_lookup_keys, household_looku
 from openmash.intake.domain.record import Address
 from openmash.intake.models import RecordVersion
 from openmash.platform.audit import Actor, Event, record_events
+from openmash.platform.bulk import insert_rows, update_rows
 from openmash.protocol.domain import amendments
 from openmash.protocol.domain.alerts import PlannedAlert
 from openmash.protocol.domain.content import withdrawn_content
@@ -138,8 +139,10 @@ def _assess(version: RecordVersion, subject: LinkedVersion, policy: Policy, *, l
     existing = []
     if subject.record.kind == "da_incident" or subject.record.withdrawn:
         existing = [
-            amendments.StoredNotification(n.notification_id, n.due_by, n.signature, n.withdrawn_at is not None)
-            for n in Notification.objects.filter(record_id=version.record_id, family=Notification.Family.INCIDENT)
+            amendments.StoredNotification(nid, due, signature, withdrawn_at is not None)
+            for nid, due, signature, withdrawn_at in Notification.objects.filter(
+                record_id=version.record_id, family=Notification.Family.INCIDENT).values_list(
+                "notification_id", "due_by", "signature", "withdrawn_at")
         ]
     history = DatabaseHistory()
     outcome = evaluate_version(subject, history, history, existing, policy, calendar_for(policy), live=live)
@@ -183,17 +186,16 @@ def _follow_relinks(version: RecordVersion, events: list[Event]) -> None:
 
 def _index_addresses(version: RecordVersion, subject: LinkedVersion, refs: Mapping[str, int]) -> list[Address]:
     """Index every known address the version gives someone, and every address it marks confidential."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for mention in subject.record.people:
         # A withdrawn record is in no history, so it gives nobody an address (its confidential flags still count).
         if subject.record.withdrawn or not mention.is_linkable or mention.ref not in refs:
             continue
         known = known_address_on(subject, mention)
         if known is not None:
-            rows += [KnownAddress(key=k, mention_id=refs[mention.ref], seq=subject.seq)
+            rows += [{"key": k, "mention_id": refs[mention.ref], "seq": subject.seq}
                      for k in household_lookup_keys(known.normalised)]
-    if rows:
-        KnownAddress.objects.bulk_create(rows)
+    insert_rows(KnownAddress, rows)
     newly: list[Address] = []
     confidential = []
     raw = subject.raw
@@ -218,27 +220,36 @@ def _index_addresses(version: RecordVersion, subject: LinkedVersion, refs: Mappi
 def _store_assessment(version: RecordVersion, a: Assessment, outcome: Outcome, *, live: bool) -> None:
     facts = outcome.facts
     assert facts is not None
-    # A re-assessment after people were merged or split replaces what was worked out for this version.
-    row, again = IncidentAssessment.objects.update_or_create(version=version, defaults={
+    fields = {
         "record_id": version.record_id, "seq": facts.seq, "occurred_at": facts.occurred_at,
-        "recorded_at": facts.recorded_at, "tool": a.risk.tool, "tool_version": a.risk.tool_version, "dash_yes": a.risk.dash_yes,
-        "level": a.level, "level_criteria": list(a.risk.criteria), "marac_notified": facts.marac_notified, "live": live,
-        "explanation": a.explain()})
-    if not again:
-        IncidentChild.objects.filter(assessment=row).delete()
+        "recorded_at": facts.recorded_at, "tool": a.risk.tool, "tool_version": a.risk.tool_version,
+        "dash_yes": a.risk.dash_yes, "level": a.level, "level_criteria": list(a.risk.criteria),
+        "marac_notified": facts.marac_notified, "live": live, "explanation": a.explain()}
+    # A re-assessment after people were merged or split replaces what was worked out for this version.
+    held = IncidentAssessment.objects.filter(version_id=version.pk).values_list("pk", flat=True).first()
+    if held is None:
+        (assessment,) = insert_rows(IncidentAssessment, [{"version_id": version.pk, **fields}], returning_pk=True)
+    else:
+        assessment = held
+        update_rows(IncidentAssessment, [{"pk": held, **fields}])
+        IncidentChild.objects.filter(assessment_id=held).delete()
     cites = resolve_mentions(c.cite for c in a.children)
-    IncidentChild.objects.bulk_create([
-        IncidentChild(assessment=row, mention_id=cites[c.cite], person_id_then=c.person_id,
-                      found_from_history=not c.named)
+    insert_rows(IncidentChild, [
+        {"assessment_id": assessment, "mention_id": cites[c.cite], "person_id_then": c.person_id,
+         "found_from_history": not c.named}
         for c in a.children if c.cite in cites
     ])
     if live and a.children:
         ranks = {level: i for i, level in enumerate(a.evaluation.policy.triage.level_order)}
         youngest = min((c.ages.youngest if c.ages.youngest is not None else 0) for c in a.children)
-        TriageItem.objects.update_or_create(
-            record_id=version.record_id,
-            defaults={"assessment": row, "level": a.level, "level_rank": ranks.get(a.level, len(ranks)),
-                      "youngest_age": youngest, "recorded_at": version.recorded_at})
+        queued = {"assessment_id": assessment, "level": a.level, "level_rank": ranks.get(a.level, len(ranks)),
+                  "youngest_age": youngest, "recorded_at": version.recorded_at}
+        item = TriageItem.objects.filter(record_id=version.record_id).values_list("pk", flat=True).first()
+        if item is None:
+            insert_rows(TriageItem, [{"record_id": version.record_id, **queued, "status": TriageItem.Status.QUEUED,
+                                      "decision": "", "rationale": "", "decided_at": None, "decided_by": ""}])
+        else:
+            update_rows(TriageItem, [{"pk": item, **queued}])
     elif live:
         TriageItem.objects.filter(record_id=version.record_id, status=TriageItem.Status.QUEUED).delete()
 
@@ -249,8 +260,9 @@ def _apply_changes(version: RecordVersion, outcome: Outcome, events: list[Event]
     recorded_at = at or version.recorded_at
     if not outcome.changes:
         return
-    by_id = {n.notification_id: n for n in Notification.objects.filter(
-        notification_id__in=[c.notification_id for c in outcome.changes])}
+    # A first assessment only creates: nothing stored to read back.
+    stored = [c.notification_id for c in outcome.changes if c.action != amendments.CREATE]
+    by_id = {n.notification_id: n for n in Notification.objects.filter(notification_id__in=stored)} if stored else {}
     created: list[Notification] = []
     for change in outcome.changes:
         current = by_id.get(change.notification_id)
@@ -281,10 +293,20 @@ def _apply_changes(version: RecordVersion, outcome: Outcome, events: list[Event]
         events.append(_event("notification.amended", current))
         enqueue_deliveries(current, recorded_at)
     # New notifications (the usual case: an incident tells five or six teams) in one statement, their
-    # deliveries in another.
-    Notification.objects.bulk_create(created)
+    # deliveries in another (new notifications have no deliveries yet: nothing can conflict).
+    _insert_notifications(created)
     events.extend(_event("notification.created", n) for n in created)
-    enqueue_deliveries_many(created, recorded_at)
+    enqueue_deliveries_many(created, recorded_at, new=True)
+
+
+_NOTIFICATION_FIELDS = [f.attname for f in Notification._meta.concrete_fields if not f.primary_key]
+
+
+def _insert_notifications(created: list[Notification]) -> None:
+    rows = [{name: getattr(n, name) for name in _NOTIFICATION_FIELDS} for n in created]
+    for n, pk in zip(created, insert_rows(Notification, rows, returning_pk=True), strict=True):
+        n.pk = pk
+        n._state.adding = False
 
 
 def _notification_fields(version: RecordVersion, r: Rendered, due: dt.datetime) -> dict[str, Any]:
@@ -425,8 +447,9 @@ def enqueue_deliveries(n: Notification, at: dt.datetime) -> None:
     enqueue_deliveries_many([n], at)
 
 
-def enqueue_deliveries_many(notifications: Sequence[Notification], at: dt.datetime) -> None:
-    """``enqueue_deliveries`` for several notifications: the endpoints read once, the deliveries written at once."""
+def enqueue_deliveries_many(notifications: Sequence[Notification], at: dt.datetime, *, new: bool = False) -> None:
+    """``enqueue_deliveries`` for several notifications: the endpoints read once, the deliveries written at once
+    (``new``: notifications just created, which cannot have deliveries yet)."""
     if not notifications:
         return
     endpoints = list(Endpoint.objects.filter(agency__in={n.recipient_agency for n in notifications}, active=True))
@@ -441,6 +464,10 @@ def enqueue_deliveries_many(notifications: Sequence[Notification], at: dt.dateti
                 rows.append(Delivery(notification=n, endpoint=endpoint, channel=endpoint.channel, revision=n.revision,
                                      idempotency_key=f"{key}:{endpoint.channel}:{endpoint.pk}", created_at=at,
                                      next_attempt_at=at))
+    if new:
+        names = [f.attname for f in Delivery._meta.concrete_fields if not f.primary_key]
+        insert_rows(Delivery, [{name: getattr(row, name) for name in names} for row in rows])
+        return
     # A re-run of the same change finds its deliveries already there: nothing is sent twice.
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
 

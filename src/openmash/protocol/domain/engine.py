@@ -106,17 +106,22 @@ def _addresses_in(value: Any) -> Iterable[Mapping[str, Any]]:
 
 
 def confidential_context(ev: Evaluation, raw_addresses: Iterable[Mapping[str, Any]],
-                         extra: Iterable[Address] = ()) -> tuple[Address, ...]:
-    """The confidential addresses that concern some address in this content (same building, §4.1)."""
+                         extra: Iterable[Address] = (), *,
+                         known: dict[Address, tuple[Address, ...]] | None = None) -> tuple[Address, ...]:
+    """The confidential addresses that concern some address in this content (same building, §4.1).
+
+    ``known`` keeps what each address was found to concern, for the other notifications of one assessment."""
     found: list[Address] = []
+    concerns = {} if known is None else known
 
     def consider(address: Address) -> None:
-        norm = normalise_address(address)
         if address.confidential and address not in found:
             found.append(address)
-        if norm.uprn is None and norm.building is None:
-            return
-        for c in ev.provider.confidential_in_building(norm):
+        if address not in concerns:
+            norm = normalise_address(address)
+            concerns[address] = () if norm.uprn is None and norm.building is None else tuple(
+                ev.provider.confidential_in_building(norm))
+        for c in concerns[address]:
             if c not in found:
                 found.append(c)
 
@@ -150,6 +155,8 @@ def render(a: IncidentAssessment, plan: PlannedNotification, policy: Policy) -> 
     if "latest_addresses" not in a.shared:
         a.shared["latest_addresses"] = [k.address for pid in a.involved if (k := ev.latest_known_address(pid))]
         a.shared["hidden_since"] = _hidden_since(a)
+        a.shared["subject_addresses"] = list(_addresses_in(a.subject.raw))
+        a.shared["concerns"] = {}
     latest: list[Address] = a.shared["latest_addresses"]
     audience = Audience(
         agency=plan.agency,
@@ -162,8 +169,8 @@ def render(a: IncidentAssessment, plan: PlannedNotification, policy: Policy) -> 
         ref_person=dict(a.subject.person_ids),
         protected=frozenset(a.victims + a.child_ids),
         hidden=a.shared["hidden_since"] if plan.barred else {},
-        confidential=confidential_context(ev, list(_addresses_in(content)) + list(_addresses_in(a.subject.raw)),
-                                          latest),
+        confidential=confidential_context(ev, list(_addresses_in(content)) + a.shared["subject_addresses"], latest,
+                                          known=a.shared["concerns"]),
     )
     redacted, report = redact(content, audience)
     nid = notification_id(record.agency, record.record_id, plan.agency, plan.team)
