@@ -94,15 +94,21 @@ def address_json(address: Address) -> dict[str, Any]:
             "confidential": address.confidential}
 
 
-def _addresses_in(value: Any) -> Iterable[Mapping[str, Any]]:
-    if isinstance(value, Mapping):
-        if {"lines", "postcode", "uprn"} & set(value) and "withheld" not in value:
-            yield value
-        for v in value.values():
-            yield from _addresses_in(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from _addresses_in(v)
+def _addresses_in(value: Any) -> list[Mapping[str, Any]]:
+    """Every address-like object in ``value``, depth first in document order."""
+    found: list[Mapping[str, Any]] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (str, int, float)) or item is None:
+            continue
+        if isinstance(item, list):
+            stack.extend(reversed(item))
+        elif isinstance(item, Mapping):
+            if ("lines" in item or "postcode" in item or "uprn" in item) and "withheld" not in item:
+                found.append(item)
+            stack.extend(reversed(list(item.values())))
+    return found
 
 
 def confidential_context(ev: Evaluation, raw_addresses: Iterable[Mapping[str, Any]],
@@ -155,7 +161,7 @@ def render(a: IncidentAssessment, plan: PlannedNotification, policy: Policy) -> 
     if "latest_addresses" not in a.shared:
         a.shared["latest_addresses"] = [k.address for pid in a.involved if (k := ev.latest_known_address(pid))]
         a.shared["hidden_since"] = _hidden_since(a)
-        a.shared["subject_addresses"] = list(_addresses_in(a.subject.raw))
+        a.shared["subject_addresses"] = _addresses_in(a.subject.raw)
         a.shared["concerns"] = {}
     latest: list[Address] = a.shared["latest_addresses"]
     audience = Audience(
@@ -169,7 +175,7 @@ def render(a: IncidentAssessment, plan: PlannedNotification, policy: Policy) -> 
         ref_person=dict(a.subject.person_ids),
         protected=frozenset(a.victims + a.child_ids),
         hidden=a.shared["hidden_since"] if plan.barred else {},
-        confidential=confidential_context(ev, list(_addresses_in(content)) + a.shared["subject_addresses"], latest,
+        confidential=confidential_context(ev, _addresses_in(content) + a.shared["subject_addresses"], latest,
                                           known=a.shared["concerns"]),
     )
     redacted, report = redact(content, audience)
