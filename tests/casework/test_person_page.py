@@ -1,15 +1,22 @@
-"""The person page reads everyone it shows through the access layer, audited together."""
+"""The person page reads everyone it shows through the access layer, audited together, and reads what is
+confidential around its records once for the whole chronology."""
 
 from __future__ import annotations
 
 import pytest
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from openmash.casework.queries import person as person_module
+from openmash.casework.queries.person import ChronologyFilters, person_page
 from openmash.identity.queries import person_ids_of_record
+from openmash.platform.access import reading
+from openmash.platform.domain.access_rules import Decision, Level
 from openmash.platform.models import AuditEvent
 from tests.casework import scenario
-from tests.casework.test_services import user
+from tests.casework.test_services import DECIDED, user
 
 
 @pytest.fixture
@@ -32,3 +39,34 @@ def test_the_childs_page_audits_the_child_and_each_household_member_shown_in_one
     assert child not in {r.object_id for r in members}
     assert len({r.at for r in reads}) == 1  # one write as the page's reads end
 
+
+
+def _words_of(page):
+    return sorted((v.record_id, v.said) for v in page.voices)
+
+
+@pytest.mark.django_db
+def test_a_barred_viewers_chronology_withholds_as_record_by_record_with_fewer_reads(directory, tmp_path, monkeypatch):
+    """What is confidential around the chronology is read once for all its records, and withholds at least
+    what the disclosure filter's own record-by-record look-ups do (a refuge named in a child's words)."""
+    refuge = scenario._record(
+        "police", "NCH-REF", "da_incident", "2024-12-01T21:00:00+00:00", "2024-12-01T23:00:00+00:00",
+        [{**scenario.anna(), "address": scenario.REFUGE}, scenario.amy()], address=scenario.REFUGE,
+        details={"dash": scenario.dash(4), "officer_risk": "standard",
+                 "children_seen": [{"ref": "c1", "seen": True, "said": "We sleep at 3 Hidden Close now"}]})
+    scenario.ingest(tmp_path, extra_history=[scenario.write(tmp_path, "refuge.jsonl", [refuge])])
+    child = person_ids_of_record("police", scenario.LIVE_INCIDENT)["c1"]
+    school = Decision(True, Level.FULL, ("test",), barred_from_confidential=True, viewer_agency="school")
+
+    def page():
+        with (CaptureQueriesContext(connection) as reads_made, transaction.atomic(),
+              reading(user("school-nurse"), purpose="test") as reads):
+            shown = person_page(child, school, reads, ChronologyFilters(), now=DECIDED)
+        return shown, len(reads_made)
+
+    together, statements = page()
+    monkeypatch.setattr(person_module, "_confidential_contexts", lambda *_: {})
+    one_by_one, statements_one_by_one = page()
+    assert ("NCH-REF", "We sleep at [address withheld] now") in _words_of(together)
+    assert _words_of(together) == _words_of(one_by_one)
+    assert statements < statements_one_by_one

@@ -8,7 +8,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from openmash.governance.disclosure import WITHHELD_TEXT, present_record
+from openmash.governance.disclosure import WITHHELD_TEXT, Context, present_record
 from openmash.intake.domain.localtime import local_date
 from openmash.platform.domain.access_rules import Decision, Level
 from openmash.protocol.domain.ages import age_on
@@ -87,11 +87,12 @@ def _has_withheld(value: Any) -> bool:
 
 
 def shown_record(decision: Decision, data: Mapping[str, Any], *, about_refs: Collection[str] = (),
-                 perpetrator_facing: bool = False) -> Shown:
+                 perpetrator_facing: bool = False, context: Context | None = None) -> Shown:
     """The record as this viewer may see it: governance's one content filter (level per agency, then §4),
     then, for a perpetrator-facing viewer, the protocol's §3 rules (no victim or child contact details,
-    children's words as "spoken to")."""
-    out = present_record(decision, data, about_refs=about_refs)
+    children's words as "spoken to"). ``context``: what is confidential around the record, when the caller
+    read it for many records at once (else the filter reads it for this one)."""
+    out = present_record(decision, data, about_refs=about_refs, context=context)
     source = data.get("source")
     may_withhold = decision.withholds_confidential_from(source.get("agency") if isinstance(source, Mapping) else None)
     if perpetrator_facing and out:

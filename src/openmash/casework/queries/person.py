@@ -30,8 +30,14 @@ from openmash.casework.domain.chronology import (
 )
 from openmash.casework.models import Response
 from openmash.casework.queries.common import address_text, age_from, as_dict, full_name, parse_date, shown_record, usual
-from openmash.governance.disclosure import present_person
-from openmash.identity.models import Person, Residence
+from openmash.governance.disclosure import (
+    Context,
+    confidential_addresses_near,
+    confidential_addresses_of,
+    hidden_people,
+    present_person,
+)
+from openmash.identity.models import MentionLink, Person, Residence
 from openmash.intake.domain.localtime import local_date
 from openmash.intake.models import Mention
 from openmash.platform.access import Reads
@@ -231,13 +237,14 @@ def person_page(person_id: str, decision: Decision, reads: Reads, filters: Chron
     records += [(pk, _Timeline(r.agency, r.record_id, r.kind, r.current.occurred_at, r.current.ended_at,  # type: ignore[union-attr]
                                r.current.data), [])  # type: ignore[union-attr]
                 for pk, r in from_history.items()]
+    contexts = _confidential_contexts(decision, records)
     for pk, record, ms in records:
         version = record
         level = decision.level_for(record.agency)
         if level == Level.NONE:
             continue
-        shown = shown_record(decision, _for_timeline(version.data),
-                             about_refs=[m.ref for m in ms], perpetrator_facing=perpetrator_facing)
+        shown = shown_record(decision, _for_timeline(version.data), about_refs=[m.ref for m in ms],
+                             perpetrator_facing=perpetrator_facing, context=contexts.get(pk))
         any_withheld |= shown.withheld
         do_not_disclose |= shown.do_not_disclose
         details = as_dict(shown.data.get("details"))
@@ -286,6 +293,29 @@ def person_page(person_id: str, decision: Decision, reads: Reads, filters: Chron
         voices=sorted(voices, key=lambda v: v.occurred_at, reverse=True) if not perpetrator_facing else [],
         homes=_homes(person_id, mentions, decision, reads, local_date(now)) if decision.level_for(None) >= Level.HEALTH else [],
         roles=_role_counts(mentions), do_not_disclose=do_not_disclose, withheld=any_withheld)
+
+
+def _confidential_contexts(decision: Decision, records: list[tuple[int, _Timeline, list[_Named]]]
+                           ) -> dict[int, Context]:
+    """For a viewer barred from confidential addresses (§4): what is confidential around each record it will
+    see, read for the whole chronology at once — who each record names, their confidential addresses, who is
+    hidden — instead of the disclosure filter's own look-ups for every record. The addresses and hidden people
+    are those of everyone the chronology names, so a record withholds at least what its own people need."""
+    barred = {pk: record for pk, record, _ms in records
+              if decision.level_for(record.agency) > Level.NONE and decision.withholds_confidential_from(record.agency)}
+    if not barred:
+        return {}
+    named: dict[int, dict[str, str]] = defaultdict(dict)
+    for record_pk, ref, person_id in MentionLink.objects.filter(mention__record_id__in=list(barred)).values_list(
+            "mention__record_id", "mention__ref", "person__person_id"):
+        named[record_pk][ref] = person_id
+    people = sorted({person_id for refs in named.values() for person_id in refs.values()})
+    addresses, hidden = confidential_addresses_of(people), hidden_people(people)
+    out = {}
+    for pk, record in barred.items():
+        near = confidential_addresses_near(_for_timeline(record.data))
+        out[pk] = Context(near + tuple(a for a in addresses if a not in near), hidden, named.get(pk, {}))
+    return out
 
 
 def _for_timeline(data: dict[str, Any]) -> dict[str, Any]:
