@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import batched
 from typing import Any
 
 from django.db import connection, transaction
@@ -37,6 +38,7 @@ from openmash.intake.domain.localtime import local_date
 from openmash.intake.domain.record import Record
 from openmash.intake.models import Mention, RecordVersion
 from openmash.platform.audit import Actor, record_event
+from openmash.platform.bulk import insert_rows
 
 LINKER_ACTOR = Actor.system("identity")
 #: How long a process trusts its cached model before checking for a newer active one.
@@ -94,9 +96,8 @@ class DatabaseStore:
         self._merged: dict[str, str] = {}
         #: Keys each person is known to hold (from lookups), so only new keys are written.
         self._held: dict[str, set[str]] = {}
-        #: PostgreSQL: new links and keys wait here and go out in one statement (``flush``) before the next read
-        #: or at the end of the record, instead of one round trip each.
-        self._deferred = connection.vendor == "postgresql"
+        #: New links and keys wait here and go out together (``flush``) before the next read or at the end of the
+        #: record: on PostgreSQL in one statement, elsewhere in one multi-row INSERT per table, without the ORM.
         self._new_links: list[MentionLink] = []
         self._new_keys: list[tuple[int, str]] = []
 
@@ -159,10 +160,15 @@ class DatabaseStore:
                     "SELECT id, 'P' || CASE WHEN id < 10000000 THEN lpad(id::text, 7, '0') ELSE id::text END, %s "
                     "FROM n RETURNING id", [timezone.now()])
                 return str(cursor.fetchone()[0])
-        person = Person.objects.create(person_id=uuid.uuid4().hex[:20])
-        person.person_id = _public_id(person.pk)
-        Person.objects.filter(pk=person.pk).update(person_id=person.person_id)
-        return str(person.pk)
+        # Elsewhere (SQLite): the row with a placeholder public id, then the id made from its key; raw SQL, as
+        # this runs for every new person.
+        table = Person._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {table} (person_id, created_at) VALUES (%s, %s) RETURNING id",  # noqa: S608
+                           [uuid.uuid4().hex[:20], connection.ops.adapt_datetimefield_value(timezone.now())])
+            pk = int(cursor.fetchone()[0])
+            cursor.execute(f"UPDATE {table} SET person_id = %s WHERE id = %s", [_public_id(pk), pk])  # noqa: S608
+        return str(pk)
 
     def is_older(self, person: str, other: str) -> bool:
         return int(person) < int(other)
@@ -176,10 +182,7 @@ class DatabaseStore:
                 method=decision.method, explanation=decision.explanation, features=stored_features(features, mention),
                 model_version=self.model_version, linked_at=timezone.now(),
             )
-            if self._deferred:
-                self._new_links = [*(q for q in self._new_links if q.mention_id != mention.pk), link]
-            else:
-                link.save(force_insert=True)
+            self._new_links = [*(q for q in self._new_links if q.mention_id != mention.pk), link]
             self.links[mention.pk] = link
             return
         link.features = stored_features(features, mention)
@@ -194,20 +197,16 @@ class DatabaseStore:
         held = self._held.setdefault(person, set())
         missing = [k for k in keys if k not in held]
         if missing:
-            if self._deferred:
-                self._new_keys.extend((int(person), k) for k in missing)
-            else:
-                add_blocking_keys(int(person), missing)
+            self._new_keys.extend((int(person), k) for k in missing)
             held.update(missing)
 
     def flush(self, residences: Sequence[Residence] = ()) -> None:
         """Write the deferred links and keys (and ``residences``): on PostgreSQL one statement, whatever their
-        number; elsewhere nothing is deferred and the residences are inserted."""
-        if not self._deferred:
-            if residences:
-                Residence.objects.bulk_create(residences)
-            return
+        number; elsewhere one multi-row INSERT per table."""
         if not (self._new_links or self._new_keys or residences):
+            return
+        if connection.vendor != "postgresql":
+            self._flush_rows(residences)
             return
         parts: list[str] = []
         params: list[Any] = []
@@ -242,6 +241,29 @@ class DatabaseStore:
         for link in links:
             link.pk = ids[link.mention_id]
             link._state.adding = False
+
+    def _flush_rows(self, residences: Sequence[Residence]) -> None:
+        links, keys = self._new_links, self._new_keys
+        self._new_links, self._new_keys = [], []
+        if links:
+            ids = insert_rows(MentionLink, [
+                {"mention_id": q.mention_id, "person_id": q.person_id, "probability": q.probability, "method": q.method,
+                 "explanation": q.explanation, "features": q.features, "model_version": q.model_version,
+                 "linked_at": q.linked_at} for q in links], returning_pk=True)
+            for link, pk in zip(links, ids, strict=True):
+                link.pk = pk
+                link._state.adding = False
+        if keys:
+            table = BlockingKey._meta.db_table
+            with connection.cursor() as cursor:
+                for batch in batched(keys, 10_000):
+                    # Only the table name is interpolated; every value is a bound parameter.
+                    cursor.execute(f"INSERT OR IGNORE INTO {table} (key, person_id) VALUES "  # noqa: S608
+                                   + ", ".join(["(%s, %s)"] * len(batch)), [v for p, k in batch for v in (k, p)])
+        if residences:
+            insert_rows(Residence, [
+                {"mention_id": r.mention_id, "household_key": r.household_key, "postcode": r.postcode,
+                 "confidential": r.confidential, "since": r.since, "until": r.until} for r in residences])
 
     def merge(self, keep: str, absorb: str, evidence: Mapping[str, Any]) -> None:
         self.flush()
