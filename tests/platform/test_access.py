@@ -7,7 +7,7 @@ from django.db import transaction
 
 from openmash.accounts.models import User
 from openmash.platform import access
-from openmash.platform.domain.access_rules import Level, Relationship
+from openmash.platform.domain.access_rules import Level, Relationship, Viewer
 from openmash.platform.models import AuditEvent
 
 
@@ -90,3 +90,37 @@ def test_a_refused_person_in_a_page_reading_is_not_found_and_nothing_is_written(
         reads.person("P1")
         reads.person("P3")
     assert not AuditEvent.objects.filter(action="person.read").exists()
+
+
+def test_batch_forms_decide_a_pages_people_in_one_call_each_with_the_same_answers(monkeypatch):
+    calls = []
+
+    def notified(viewer, person_id):
+        calls.append(("one", person_id))
+        return [Relationship("notification", Level.HEALTH)] if person_id in {"P1", "P2"} else []
+
+    def notified_many(viewer, person_ids):
+        calls.append(("many", tuple(person_ids)))
+        return {p: notified(viewer, p) for p in person_ids} | {"P9": [Relationship("notification", Level.FULL)]}
+
+    def resolve(person_id):
+        return {"P1": "P1", "P2": "P2", "P3": "P3", "OLD": "P1"}.get(person_id)
+
+    def resolve_many(person_ids):
+        calls.append(("resolve", tuple(person_ids)))
+        return {p: resolve(p) for p in person_ids}
+
+    monkeypatch.setattr(access, "_providers", [notified])
+    monkeypatch.setattr(access, "_resolvers", [resolve])
+    monkeypatch.setattr(access, "_many_providers", {notified: notified_many})
+    monkeypatch.setattr(access, "_many_resolvers", {resolve: resolve_many})
+    viewer = Viewer(username="hv", agency="health_visiting", team="", roles=frozenset({access.Role.PRACTITIONER}))
+    ids = ["P1", "P2", "P3", "OLD", "nobody"]
+    together = access._decide_many(viewer, ids)
+    assert [c[0] for c in calls] == ["resolve", "many", "one", "one", "one"]  # one batch call for the page
+    assert calls[1] == ("many", ("P1", "P2", "P3"))  # each person once, under the id they stand under now
+    assert {i: d.allowed for i, (_c, d) in together.items()} == {
+        "P1": True, "P2": True, "P3": False, "OLD": True, "nobody": False}
+    monkeypatch.setattr(access, "_many_providers", {})
+    monkeypatch.setattr(access, "_many_resolvers", {})
+    assert {i: access._decide(viewer, i) for i in ids} == together
