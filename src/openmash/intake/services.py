@@ -4,17 +4,20 @@ One command (or one API request) is one batch (§8): every line is read first, t
 lines are processed in ascending ``recorded_at`` (ties: file order, then line order).
 Each line ends as exactly one of new / updated / duplicate / stale / quarantined.
 
-Atomicity. Each record is committed in its own transaction, with its pipeline stages; a
-storage-only backfill (no stages configured) commits up to ``BACKFILL_CHUNK`` records per
-transaction, written in bulk. A chunk commits whole or not at all, and every record is
-idempotent by ``(agency, record_id, version)``, so a crash at any moment followed by a re-run
-ends in the same state as one clean run. Nothing of a quarantined line is stored outside
-``Quarantine``, and a record is never half-applied.
+Atomicity. A live record is committed in its own transaction, with its pipeline stages; a
+backfill commits up to ``STAGED_BACKFILL_CHUNK`` records per transaction when stages are
+configured, and up to ``BACKFILL_CHUNK`` (written in bulk) when it is storage only. A chunk
+commits whole or not at all; one that fails is redone record by record, so only the record that
+fails is held in quarantine. Every record is idempotent by ``(agency, record_id, version)``, so a
+crash at any moment followed by a re-run ends in the same state as one clean run. Nothing of a
+quarantined line is stored outside ``Quarantine``, and a record is never half-applied. The audit
+rows of a transaction (ingest's and the stages') are collected and written once, as it ends.
 
 Pipeline. Each stored version is passed, inside its transaction and in processing order,
 to every dotted path in ``settings.OPENMASH_PIPELINE_STAGES`` as ``stage(version, live=...)``.
-When stages are configured, records are written one at a time (even in a chunk a caller asks
-for), so a stage never sees a record that is processed after the one it is handling.
+When stages are configured, records are written one at a time (even within a chunk), so a stage
+never sees a record that is processed after the one it is handling; it gets the version as written
+(with its record), not read back.
 """
 
 from __future__ import annotations
