@@ -8,6 +8,7 @@ import hmac
 import json
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 
@@ -90,6 +91,8 @@ def test_email_carries_no_personal_data(notification):
     services.deliver_due(CREATED)
     [message] = mail.outbox
     assert "Secretname" not in message.body and notification.notification_id in message.body
+    # The link opens the notification's own page in the team inbox.
+    assert f"{settings.OPENMASH_BASE_URL}/inbox/{notification.notification_id}/" in message.body
 
 
 def test_tick_escalates_an_unacknowledged_notification_to_the_team_manager_once(notification, capsys):

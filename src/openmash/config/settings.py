@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import environ
 from django.utils.csp import CSP
@@ -110,6 +111,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("OPENMASH_DB_CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- E-mail -------------------------------------------------------------------------------------------
+# What OpenMASH e-mails carries no personal data (a prompt to sign in). OPENMASH_EMAIL picks the transport:
+# console (the default outside production: printed), smtp (OPENMASH_EMAIL_URL, e.g. smtp+tls://user:pw@host:587)
+# or notify (GOV.UK Notify: platform/govuk_notify.py). Django 6.1's MAILERS.
+OPENMASH_EMAIL = env.str("OPENMASH_EMAIL", default="smtp" if PRODUCTION else "console")
+MAILERS: dict[str, dict[str, Any]]
+if OPENMASH_EMAIL == "console":
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+elif OPENMASH_EMAIL == "smtp":
+    _smtp = env.email_url("OPENMASH_EMAIL_URL", default="smtp://localhost:25")
+    MAILERS = {"default": {"BACKEND": "django.core.mail.backends.smtp.EmailBackend", "OPTIONS": {
+        "host": _smtp["EMAIL_HOST"], "port": _smtp["EMAIL_PORT"], "username": _smtp["EMAIL_HOST_USER"],
+        "password": _smtp["EMAIL_HOST_PASSWORD"], "use_tls": _smtp.get("EMAIL_USE_TLS", False),
+        "use_ssl": _smtp.get("EMAIL_USE_SSL", False), "timeout": 10}}}
+elif OPENMASH_EMAIL == "notify":
+    MAILERS = {"default": {"BACKEND": "openmash.platform.govuk_notify.NotifyEmailBackend", "OPTIONS": {
+        "api_key": env.str("OPENMASH_NOTIFY_API_KEY", default=""),
+        "template_id": env.str("OPENMASH_NOTIFY_TEMPLATE_ID", default=""),
+        "base_url": env.str("OPENMASH_NOTIFY_BASE_URL", default="")}}}
+else:
+    raise environ.ImproperlyConfigured(f"OPENMASH_EMAIL must be console, smtp or notify, not {OPENMASH_EMAIL!r}")
+DEFAULT_FROM_EMAIL = env.str("OPENMASH_FROM_EMAIL", default="openmash@localhost")
+#: Where people sign in: the links in e-mails start here.
+OPENMASH_BASE_URL = env.str("OPENMASH_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Authentication -----------------------------------------------------------------------------------
 PASSWORD_HASHERS = [

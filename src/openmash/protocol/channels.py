@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.urls import reverse
 
 SIGNATURE_HEADER = "X-OpenMASH-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -63,9 +64,9 @@ def send_email(address: str, notification: dict[str, Any]) -> Result:
     subject = f"OpenMASH: {notification['priority'].replace('_', ' ')} notification for your team"
     body = (f"A notification has been sent to your team ({', '.join(notification['reasons'])}).\n"
             f"Please acknowledge it by {notification['due_by']}.\n"
-            f"Sign in to read it: {base}/notifications/{notification['notification_id']}/\n")
+            f"Sign in to read it: {base}{reverse('web:notification', args=[notification['notification_id']])}\n")
     try:
-        send_mail(subject, body, None, [address], fail_silently=False)
+        EmailMessage(subject, body, None, [address]).send()
     except Exception as exc:  # noqa: BLE001 - any transport failure is one failed attempt, retried later
         return Result(False, None, f"{type(exc).__name__}: {exc}"[:500])
     return Result(True)
