@@ -17,7 +17,8 @@ _OPEN_PATHS = ("/sign-in", "/sign-out", "/static/", "/i18n/", "/api/", "/mfa/", 
 def authority_fingerprint(user: object) -> str:
     """What a session's authority rests on: the user's team and roles. A change ends the session (ASVS 7.4.2)."""
     team = getattr(user, "team_id", None)
-    roles = sorted(m.role for m in user.memberships.all()) if hasattr(user, "memberships") else []
+    # role_set() keeps the roles on the user, so the page's own access checks do not read them again.
+    roles = sorted(user.role_set()) if hasattr(user, "role_set") else []
     return f"{team}|{','.join(roles)}"
 
 
