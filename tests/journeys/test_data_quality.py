@@ -25,7 +25,10 @@ def held(directory, no_mfa, tmp_path):
 
 def test_the_front_door_corrects_a_held_incident_and_re_submits_it(page, live_server, held, axe_check, screenshot):
     sign_in(page, live_server, "triage")
-    page.get_by_role("link", name="Records held by data problems").click()
+    page.get_by_role("link", name="Triage queue").click()
+    expect(page.locator("#held")).to_contain_text("1 record that may be a safeguarding record could not be read.")
+    axe_check(page)
+    page.get_by_role("link", name="Correct them").click()
     expect(page.get_by_role("heading", name="Records held by data problems", level=1)).to_be_visible()
     expect(page.get_by_text("1 open task")).to_be_visible()
     axe_check(page)

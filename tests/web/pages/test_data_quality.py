@@ -101,3 +101,11 @@ def test_closing_without_a_correction_needs_a_reason(task):
     quarantine = Quarantine.objects.get(pk=task.quarantine_id)
     assert quarantine.resolution == "dismissed: re-sent correctly"
     assert DataQualityTask.objects.get().closed_at is not None
+
+
+def test_the_triage_queue_says_how_many_lines_are_held_and_links_to_them(task):
+    text = signed_in("triage").get("/triage/").content.decode()
+    assert "1 record that may be a safeguarding record could not be read." in text
+    assert 'href="/triage/data-quality/"' in text
+    DataQualityTask.objects.update(closed_at=task.created_at)
+    assert 'id="held"' not in signed_in("triage").get("/triage/").content.decode()

@@ -13,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from openmash.accounts.models import User
 from openmash.casework import services
-from openmash.casework.access import access_incident
+from openmash.casework.access import access_incident, is_front_door
 from openmash.casework.labels import label
+from openmash.casework.queries.data_quality import open_task_count
 from openmash.casework.queries.incident import incident_detail
 from openmash.casework.queries.triage import QueueFilters, triage_queue
 from openmash.intake.models import Record
@@ -38,8 +39,9 @@ def triage_queue_view(request: HttpRequest) -> HttpResponse:
     form = QueueFilterForm(request.GET or None)
     filters = QueueFilters(**form.cleaned_data) if form.is_bound and form.is_valid() else QueueFilters()
     queue = triage_queue(filters, page=page_int(request), now=now(), user_pk=user.pk)
+    held, held_overdue = open_task_count(now()) if is_front_door(user) else (0, 0)
     return render(request, "casework/triage_queue.html", {
-        "form": form, "queue": queue, "now": now(),
+        "form": form, "queue": queue, "now": now(), "held": held, "held_overdue": held_overdue,
         "can_claim": Role.TRIAGE in user.role_set(),
         "assign_form": AssignForm(officers=triage_officers()) if Role.TEAM_MANAGER in user.role_set() else None,
     })
