@@ -377,7 +377,7 @@ def write_docs(results: list[dict[str, Any]]) -> None:
     measured = {(r["backend"], f"{r['persons']:,}") for r in results}
     old = re.search(r"## Protocol\n.*?(?=\n## |\Z)", text, flags=re.S)
     kept = [line for line in (old.group(0).splitlines() if old else [])
-            if re.match(r"\| (postgres|sqlite) \| [\d,]+ \|", line) and line.count("|") == 14
+            if re.match(r"\| (postgres|sqlite) \| [\d,]+ \|", line) and line.count("|") == 16
             and tuple(c.strip() for c in line.split("|")[1:3]) not in measured]
     lines = [
         "## Protocol",
@@ -388,16 +388,19 @@ def write_docs(results: list[dict[str, Any]]) -> None:
         "*CPU* is the CPU time one incident costs, the benchmark process plus its PostgreSQL backend (read from",
         "/proc): on this shared 2-vCPU machine, wall times stretch with the load average; CPU time does not.",
         "",
-        "| backend | persons | load (s) | incidents | notifications | p50 ms | p95 ms | max ms | CPU p50/p95 ms "
-        "| identity p50/p95 ms | protocol p50/p95 ms | run | load average |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
+        "| backend | persons | code | load (s) | incidents | notifications | p50 ms | p95 ms | max ms | CPU p50/p95 ms "
+        "| identity p50/p95 ms | protocol p50/p95 ms | SQL | run (UTC) | load average |",
+        "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|",
         *kept,
     ]
     for r in results:
-        lines.append(f"| {r['backend']} | {r['persons']:,} | {r['load_s']} | {r['incidents']} | {r['notifications']} | "
-                     f"{r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | {r['cpu_p50_ms']} / {r['cpu_p95_ms']} | "
-                     f"{r['identity_p50_ms']} / {r['identity_p95_ms']} | {r['protocol_p50_ms']} / {r['protocol_p95_ms']} | "
-                     f"{dt.date.today().isoformat()} | {r['load_average']} |")
+        code = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=False).stdout.strip() or "?"
+        lines.append(f"| {r['backend']} | {r['persons']:,} | {code} | {r['load_s']} | {r['incidents']} | "
+                     f"{r['notifications']} | {r['p50_ms']} | {r['p95_ms']} | {r['max_ms']} | "
+                     f"{r['cpu_p50_ms']} / {r['cpu_p95_ms']} | {r['identity_p50_ms']} / {r['identity_p95_ms']} | "
+                     f"{r['protocol_p50_ms']} / {r['protocol_p95_ms']} | {r['statements_per_incident']} | "
+                     f"{dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} | {r['load_average']} |")
     lines.append("\nThe protocol stage is the engine's own share: assessment, routing, content and redaction, alerts,"
                  " and the outbox rows, in the record's transaction. *load (s)*: the bulk load (0 when the run reused"
                  " a database kept by an earlier one, BENCH_REUSE).\n")
