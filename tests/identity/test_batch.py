@@ -75,6 +75,13 @@ def test_a_broad_block_alone_finds_nobody_but_two_broad_keys_do():
     assert store.candidates(["SY:SMITH|1980", "GY:JOHN|1980"]) == {"1"}
 
 
+def test_a_building_line_or_name_prefix_block_finds_candidates_only_when_small():
+    broad = {str(i) for i in range(SMALL_BLOCK + 5)}
+    # Shared with a broad surname-and-year block, a broad building-line or name-prefix block finds nobody.
+    assert candidate_people({"SY:SMITH|1980": broad, "L:1|HIGHSTREET": broad, "Q:JOH|SMI": broad}) == set()
+    assert candidate_people({"L:16|TOWNSCRESCENT": {"7", "8"}}) == {"7", "8"}
+
+
 @pytest.mark.parametrize("seed", [3, 17])
 def test_batch_people_meet_the_bar_with_no_children_merged(seed):
     features, truth = county(seed)

@@ -7,7 +7,7 @@ real-time linker record by record, which takes hours at national scale. The step
    string; ``tests/identity/test_batch.py`` checks it), from ``training.features_table``'s columns.
 2. **Candidate pairs** by the real-time rule (``domain.linker.candidate_people``): two mentions are
    compared when they share a strong key, or a key held by at most ``SMALL_BLOCK`` mentions, or two
-   keys of at most ``MAX_BLOCK`` mentions each (found as a compound key, so a broad block is never
+   keys of at most ``MAX_BLOCK`` mentions each, ``NARROW_ONLY`` keys aside (found as a compound key, so a broad block is never
    expanded into all its pairs).
 3. **Scoring** by Splink (DuckDB, or Spark) with the active model's m/u, prior and name frequencies:
    the pairs are registered with ``register_blocked_pairs_for_predict`` and scored by ``predict``.
@@ -25,7 +25,7 @@ from typing import Any
 
 from openmash.identity.domain.clustering import merge_conflict
 from openmash.identity.domain.features import MentionFeatures
-from openmash.identity.domain.linker import MAX_BLOCK, SMALL_BLOCK
+from openmash.identity.domain.linker import MAX_BLOCK, NARROW_ONLY, SMALL_BLOCK
 from openmash.identity.domain.scoring import LinkageModel
 
 logger = logging.getLogger(__name__)
@@ -88,11 +88,12 @@ def pairs_sql(keys_table: str) -> str:
     return f"""
     WITH sizes AS (SELECT key, count(*) AS n FROM {keys_table} GROUP BY key),
     sized AS (
-        SELECT k.m, k.key, s.n, (k.key LIKE 'N:%' OR k.key LIKE 'A:%') AS strong
+        SELECT k.m, k.key, s.n, (k.key LIKE 'N:%' OR k.key LIKE 'A:%') AS strong,
+            ({" OR ".join(f"k.key LIKE '{p}%'" for p in NARROW_ONLY)}) AS narrow_only
         FROM {keys_table} k JOIN sizes s ON k.key = s.key WHERE s.n > 1
     ),
     narrow AS (SELECT m, key FROM sized WHERE strong OR n <= {SMALL_BLOCK}),
-    broad AS (SELECT m, key FROM sized WHERE NOT strong AND n > {SMALL_BLOCK} AND n <= {MAX_BLOCK}),
+    broad AS (SELECT m, key FROM sized WHERE NOT strong AND NOT narrow_only AND n > {SMALL_BLOCK} AND n <= {MAX_BLOCK}),
     compound AS (
         SELECT a.m, a.key || '&' || b.key AS key FROM broad a JOIN broad b ON a.m = b.m AND a.key < b.key
     )

@@ -20,7 +20,15 @@ from django.utils import timezone
 from openmash.identity.domain import linker
 from openmash.identity.domain.blocking import blocking_keys
 from openmash.identity.domain.features import MentionFeatures, mention_features
-from openmash.identity.domain.linker import MAX_BLOCK, SMALL_BLOCK, LinkDecision, MentionKey, is_strong_key
+from openmash.identity.domain.linker import (
+    MAX_BLOCK,
+    NARROW_ONLY,
+    SMALL_BLOCK,
+    LinkDecision,
+    MentionKey,
+    is_narrow_only_key,
+    is_strong_key,
+)
 from openmash.identity.domain.scoring import LinkageModel as ScoringModel
 from openmash.identity.domain.scoring import PairScore
 from openmash.identity.models import (
@@ -111,7 +119,8 @@ class DatabaseStore:
         links_table = MentionLink._meta.db_table
         held, held_params = _held_sql(wanted)
         # The rule of candidate_people: any strong key or a key held by at most SMALL_BLOCK people; else
-        # at least two keys held by at most MAX_BLOCK people each. Only identifiers are interpolated.
+        # at least two keys held by at most MAX_BLOCK people each, NARROW_ONLY keys aside. Only identifiers and
+        # constants are interpolated.
         sql = f"""
             WITH held AS ({held}),
             sizes AS (SELECT key, count(*) AS n FROM held GROUP BY key),
@@ -119,7 +128,7 @@ class DatabaseStore:
                 SELECT held.person_id FROM held JOIN sizes ON sizes.key = held.key
                 GROUP BY held.person_id
                 HAVING sum(CASE WHEN sizes.n <= %s OR held.key LIKE 'N:%%' OR held.key LIKE 'A:%%' THEN 1 ELSE 0 END) > 0
-                    OR sum(CASE WHEN sizes.n <= %s THEN 1 ELSE 0 END) >= 2
+                    OR sum(CASE WHEN sizes.n <= %s AND NOT ({_NARROW_ONLY_SQL}) THEN 1 ELSE 0 END) >= 2
             )
             SELECT person_id, features FROM {links_table} WHERE person_id IN (SELECT person_id FROM chosen)
         """  # noqa: S608
@@ -299,6 +308,8 @@ class DatabaseStore:
         )
 
 
+#: ``held.key`` is a ``NARROW_ONLY`` key.
+_NARROW_ONLY_SQL = " OR ".join(f"held.key LIKE '{prefix}%%'" for prefix in NARROW_ONLY)
 #: SQLite refuses a compound SELECT of more than 500 parts.
 _SQLITE_MAX_UNION = 400
 
@@ -306,20 +317,28 @@ _SQLITE_MAX_UNION = 400
 def _held_sql(keys: Sequence[str]) -> tuple[str, list[Any]]:
     """(key, person_id) rows for the keys, each name-based key's holders read up to MAX_BLOCK + 1 only: a key
     held by more people (John Smith at national scale) counts as broad whatever its true size, so the read
-    stays bounded however large the index grows. Strong keys are read whole."""
+    stays bounded however large the index grows; a ``NARROW_ONLY`` key's up to SMALL_BLOCK + 1 (beyond, it finds
+    nothing). Strong keys are read whole."""
     table = BlockingKey._meta.db_table
     if connection.vendor == "postgresql":
         # Only identifiers and constants are interpolated.
         sql = (f"SELECT w.key, h.person_id FROM unnest(%s::varchar[]) AS w(key) CROSS JOIN LATERAL ("  # noqa: S608
                f"SELECT person_id FROM {table} WHERE key = w.key "
-               f"LIMIT CASE WHEN w.key LIKE 'N:%%' OR w.key LIKE 'A:%%' THEN NULL ELSE {MAX_BLOCK + 1} END) AS h")
+               f"LIMIT CASE WHEN w.key LIKE 'N:%%' OR w.key LIKE 'A:%%' THEN NULL "
+               f"WHEN {_NARROW_ONLY_SQL.replace('held.key', 'w.key')} THEN {SMALL_BLOCK + 1} ELSE {MAX_BLOCK + 1} END) AS h")
         return sql, [list(keys)]
     if len(keys) > _SQLITE_MAX_UNION:
         # A record naming many people: the unbounded read, the same rule.
         return f"SELECT key, person_id FROM {table} WHERE key IN ({', '.join(['%s'] * len(keys))})", list(keys)  # noqa: S608
     parts = [f"SELECT key, person_id FROM (SELECT key, person_id FROM {table} WHERE key = %s"  # noqa: S608
-             f"{'' if is_strong_key(key) else f' LIMIT {MAX_BLOCK + 1}'}) AS k{i}" for i, key in enumerate(keys)]
+             f"{_limit(key)}) AS k{i}" for i, key in enumerate(keys)]
     return " UNION ALL ".join(parts), list(keys)
+
+
+def _limit(key: str) -> str:
+    if is_strong_key(key):
+        return ""
+    return f" LIMIT {SMALL_BLOCK + 1 if is_narrow_only_key(key) else MAX_BLOCK + 1}"
 
 
 def add_blocking_keys(person: int, keys: Sequence[str]) -> None:

@@ -23,8 +23,8 @@ error real records carry leaves at least one key intact:
   that need neither a whole name nor a date: the building line alone (number and street, spaces
   dropped: "16 TOWNSCRESCENT" and "16 TOWNS CRESCENT" agree), and the first three letters of the first
   given name and of the family name, in either order (Maczkowiack Fihn / Finn Maczokwiack). Both are
-  broad in a large index (1 High Street, Joh/Smi): past ``linker.MAX_BLOCK`` holders they find nothing,
-  and below it they find a candidate on their own only in a small block, else with a second shared key.
+  broad in a large index (1 High Street, Joh/Smi), so they find candidates only from a small block
+  (``linker.NARROW_ONLY``): never as one of two broad keys, and only ``SMALL_BLOCK`` + 1 holders are read.
 
 Surname forms include maiden/married names from ``other_names``, each part of
 a double-barrelled name and the Lithuanian/Polish gender stem.

@@ -48,8 +48,19 @@ MAX_BLOCK = 250
 SMALL_BLOCK = 30
 
 
+#: Keys that make candidates only from a small block (at most ``SMALL_BLOCK`` holders), never as one of two
+#: broad keys: the building line alone and the names' first letters (``domain.blocking``) are there for
+#: many-error duplicates in a small place; at national scale (1 High Street, Joh/Smi) their blocks say nothing,
+#: so only ``SMALL_BLOCK`` + 1 of their holders are ever read.
+NARROW_ONLY = ("L:", "Q:")
+
+
 def is_strong_key(key: str) -> bool:
     return key.startswith(("N:", "A:"))
+
+
+def is_narrow_only_key(key: str) -> bool:
+    return key.startswith(NARROW_ONLY)
 
 
 def candidate_people(found: Mapping[str, set[str]]) -> set[str]:
@@ -59,7 +70,7 @@ def candidate_people(found: Mapping[str, set[str]]) -> set[str]:
     for key, holders in found.items():
         if is_strong_key(key) or len(holders) <= SMALL_BLOCK:
             people |= holders
-        elif len(holders) <= MAX_BLOCK:
+        elif len(holders) <= MAX_BLOCK and not is_narrow_only_key(key):
             for person in holders:
                 broad[person] = broad.get(person, 0) + 1
     people.update(person for person, shared in broad.items() if shared >= 2)
