@@ -15,9 +15,12 @@ $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q uv==0.13.9
 
+# Bytecode is compiled at install: with PYTHONDONTWRITEBYTECODE set (as on some hosts) every command would
+# otherwise compile Django, Splink and OpenMASH from source again (about 2 s per command).
 $(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/uv
-	$(BIN)/uv pip install -q --python $(BIN)/python -r requirements.lock
+	$(BIN)/uv pip install -q --compile-bytecode --python $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q src/openmash
 	touch $@
 
 install: $(VENV)/.installed
