@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Count, Q, QuerySet
+
 from openmash.casework.domain.triage import Clock, clock
 from openmash.intake.models import DataQualityTask
 
@@ -43,13 +45,18 @@ def _row(task: DataQualityTask, now: dt.datetime) -> TaskRow:
                    q.received_at, clock(task.due_at, now, done=task.closed_at is not None), q.source_file, q.line)
 
 
+def _counts(rows: QuerySet[DataQualityTask], now: dt.datetime) -> tuple[int, int]:
+    """How many tasks, and how many of them are overdue (one statement)."""
+    found = rows.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_at__lt=now)))
+    return found["total"], found["overdue"]
+
+
 def open_tasks(*, now: dt.datetime, page: int, sender: str | None = None, per_page: int = PER_PAGE) -> TaskPage:
     """Open tasks, the most urgent (earliest due) first; only ``sender``'s when given. Raw lines are not read."""
     rows = DataQualityTask.objects.filter(closed_at=None).order_by("due_at", "pk")
     if sender is not None:
         rows = rows.filter(agency=sender)
-    total = rows.count()
-    overdue = rows.filter(due_at__lt=now).count()
+    total, overdue = _counts(rows, now)
     pages = max(1, -(-total // per_page))
     number = min(max(1, page), pages)
     start = (number - 1) * per_page
@@ -59,8 +66,7 @@ def open_tasks(*, now: dt.datetime, page: int, sender: str | None = None, per_pa
 
 def open_task_count(now: dt.datetime) -> tuple[int, int]:
     """How many tasks are open, and how many of those are overdue (for the triage queue's banner)."""
-    rows = DataQualityTask.objects.filter(closed_at=None)
-    return rows.count(), rows.filter(due_at__lt=now).count()
+    return _counts(DataQualityTask.objects.filter(closed_at=None), now)
 
 
 def task(pk: int, *, now: dt.datetime) -> tuple[DataQualityTask, TaskRow] | None:

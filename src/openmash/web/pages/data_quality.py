@@ -8,14 +8,12 @@ dismissing closes it with a reason. Both are intake's services; these views chec
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from openmash.casework.access import is_front_door
 from openmash.casework.queries.data_quality import open_tasks, task, task_line
@@ -24,25 +22,7 @@ from openmash.intake.services import dismiss_quarantined, resubmit_quarantined
 from openmash.platform.audit import record_event
 from openmash.platform.domain.access_rules import Role
 from openmash.web.pages.common import client_ip, now, page_int, roles_required, user_of
-
-_TEXTAREA = {"class": "govuk-textarea", "rows": 12, "spellcheck": "false"}
-
-
-class CorrectForm(forms.Form):
-    corrected = forms.CharField(
-        label=gettext_lazy("Corrected record"), widget=forms.Textarea(attrs=_TEXTAREA), strip=True,
-        help_text=gettext_lazy("One JSON object, as the sender's system should have sent it. It is processed "
-                               "as if it had arrived then, and routed if it arrived live."),
-        error_messages={"required": gettext_lazy("Enter the corrected record")})
-
-
-class DismissForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Why does this line need no correction?"), max_length=500,
-        widget=forms.Textarea(attrs={**_TEXTAREA, "rows": 3}),
-        help_text=gettext_lazy("For example: the sender has since sent the record correctly."),
-        error_messages={"required": gettext_lazy("Enter why the line needs no correction"),
-                        "max_length": gettext_lazy("The reason must be 500 characters or fewer")})
+from openmash.web.pages.forms import CorrectLineForm, DismissLineForm
 
 
 def _front_door_only(request: HttpRequest) -> None:
@@ -74,9 +54,9 @@ def data_quality_task_view(request: HttpRequest, task_id: int) -> HttpResponse:
     row, detail = found
     actor = actor_of(user, client_ip(request))
     action = request.POST.get("action") if request.method == "POST" else None
-    correct = CorrectForm(request.POST if action == "correct" else None,
-                          initial={"corrected": task_line(row)})
-    dismiss = DismissForm(request.POST if action == "dismiss" else None)
+    raw = task_line(row)
+    correct = CorrectLineForm(request.POST if action == "correct" else None, initial={"corrected": raw})
+    dismiss = DismissLineForm(request.POST if action == "dismiss" else None)
     problems: list[str] = []
     is_open = row.closed_at is None
     if action == "correct" and is_open and correct.is_valid():
@@ -93,6 +73,6 @@ def data_quality_task_view(request: HttpRequest, task_id: int) -> HttpResponse:
     record_event(actor=actor, action="quarantine.viewed", object_type="quarantine",
                  object_id=str(row.quarantine_id), purpose="data quality")
     return render(request, "casework/data_quality_task.html", {
-        "task": detail, "is_open": is_open, "raw": task_line(row), "correct": correct, "dismiss": dismiss,
+        "task": detail, "is_open": is_open, "raw": raw, "correct": correct, "dismiss": dismiss,
         "problems": problems, "form": correct if action == "correct" else dismiss,
         "resolution": row.quarantine.resolution})

@@ -150,3 +150,25 @@ class ReviewDecisionForm(forms.Form):
         label=_("Are these the same person?"),
         choices=[("yes", _("Yes, the same person: merge them")), ("no", _("No, different people: keep them apart"))],
         widget=forms.RadioSelect, error_messages={"required": _("Select whether these are the same person")})
+
+
+class CorrectLineForm(forms.Form):
+    """A quarantined line, corrected by the front door (data-quality task)."""
+
+    corrected = forms.CharField(
+        label=_("Corrected record"), strip=True,
+        widget=forms.Textarea(attrs={**_TEXTAREA, "rows": 12, "spellcheck": "false"}),
+        help_text=_("One JSON object, as the sender's system should have sent it. It is processed "
+                    "as if it had arrived then, and routed if it arrived live."),
+        error_messages={"required": _("Enter the corrected record")})
+
+
+class DismissLineForm(forms.Form):
+    """Closing a data-quality task without a correction, with the reason."""
+
+    reason = forms.CharField(
+        label=_("Why does this line need no correction?"), max_length=500,
+        widget=forms.Textarea(attrs={**_TEXTAREA, "rows": 3, "spellcheck": "false"}),
+        help_text=_("For example: the sender has since sent the record correctly."),
+        error_messages={"required": _("Enter why the line needs no correction"),
+                        "max_length": _("The reason must be 500 characters or fewer")})

@@ -38,10 +38,11 @@ def triage_queue_view(request: HttpRequest) -> HttpResponse:
     user = user_of(request)
     form = QueueFilterForm(request.GET or None)
     filters = QueueFilters(**form.cleaned_data) if form.is_bound and form.is_valid() else QueueFilters()
-    queue = triage_queue(filters, page=page_int(request), now=now(), user_pk=user.pk)
-    held, held_overdue = open_task_count(now()) if is_front_door(user) else (0, 0)
+    moment = now()
+    queue = triage_queue(filters, page=page_int(request), now=moment, user_pk=user.pk)
+    held, held_overdue = open_task_count(moment) if is_front_door(user) else (0, 0)
     return render(request, "casework/triage_queue.html", {
-        "form": form, "queue": queue, "now": now(), "held": held, "held_overdue": held_overdue,
+        "form": form, "queue": queue, "now": moment, "held": held, "held_overdue": held_overdue,
         "can_claim": Role.TRIAGE in user.role_set(),
         "assign_form": AssignForm(officers=triage_officers()) if Role.TEAM_MANAGER in user.role_set() else None,
     })
