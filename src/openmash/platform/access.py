@@ -67,14 +67,7 @@ def register_person_resolver(resolver: PersonResolver, *, many: ManyPersonResolv
 
 def resolve_person(person_id: str) -> str | None:
     """The id a person stands under now (after merges), or None when nobody has this id."""
-    if not _valid_id(person_id):
-        return None
-    current: str | None = person_id
-    for resolver in _resolvers:
-        current = resolver(person_id)
-        if current is not None:
-            return current
-    return current if not _resolvers else None
+    return resolve_people([person_id])[person_id]
 
 
 def viewer_for(user: Any) -> Viewer:
