@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 
 from openmash.accounts.models import Team, User
 from openmash.identity.models import Person
@@ -134,3 +137,87 @@ def test_a_disabled_user_sees_nothing():
     notify("police", "DA-1", to="health_visiting", level="full", subjects=[("c", child)])
     User.objects.filter(username="health-visitor").update(is_active=False)
     assert not decide(who("health-visitor"), child).allowed
+
+
+# --- deciding several people at once gives each the decision they get alone ---------------------------------
+
+USERNAMES = ("health-visitor", "school-nurse", "police", "triage", "social-worker", "manager", "marac", "auditor")
+REFS = (("police", "DA-1", "v"), ("police", "DA-1", "p"), ("police", "DA-1", "c"), ("health_visiting", "HV-9", "s"))
+
+
+def _world(draw):
+    """Relationship facts drawn at random over the fixture's four people: notifications (any agency, team,
+    level, subjects, withdrawn or not), alerts, break-glass grants, open match reviews and merges."""
+    import datetime as dt
+    import uuid
+
+    from django.utils import timezone
+
+    from openmash.governance.models import BreakGlassGrant
+    from openmash.identity.models import MatchReview
+    from openmash.intake.models import Mention
+    from openmash.protocol.models import Alert
+
+    people = [pid(*ref) for ref in REFS]
+    agencies = st.sampled_from(["health_visiting", "csc", "marac", "police", "school"])
+    teams = st.sampled_from([None, "", "north", "manager", "front_door"])
+    for _ in range(draw(st.integers(0, 4))):
+        subjects = draw(st.lists(st.sampled_from([ref[2] for ref in REFS[:3]]), max_size=3, unique=True))
+        notify("police", "DA-1", to=draw(agencies), team=draw(teams),
+               level=draw(st.sampled_from(["minimal", "health", "full"])), withdrawn=draw(st.booleans()),
+               subjects=[(ref, pid("police", "DA-1", ref)) for ref in subjects])
+    now = timezone.now()
+    version = Mention.objects.filter(record__record_id="DA-1").first().version
+    for _ in range(draw(st.integers(0, 2))):
+        Alert.objects.create(alert_id=str(uuid.uuid4()), created_at=now, kind="TEST",
+                             person_id_then=draw(st.sampled_from(people)), recipient_agency=draw(agencies),
+                             recipient_team=draw(teams), source_version=version)
+    for _ in range(draw(st.integers(0, 2))):
+        user = User.objects.get(username=draw(st.sampled_from(USERNAMES)))
+        BreakGlassGrant.objects.create(user=user, username=user.username, agency="x", person_id=draw(st.sampled_from(
+            people)), reason_code="other", reason_text="t" * 20, granted_at=now - dt.timedelta(hours=1),
+            expires_at=now + dt.timedelta(hours=draw(st.sampled_from([-1, 1]))))
+    if draw(st.booleans()):
+        MatchReview.objects.create(mention=Mention.objects.filter(record__record_id="HV-9").first(),
+                                   person=Person.objects.get(person_id=people[3]),
+                                   candidate=Person.objects.get(person_id=draw(st.sampled_from(people[:3]))),
+                                   probability=0.5)
+    if draw(st.booleans()):  # the health visitor's subject turns out to be the child, or the perpetrator
+        into = draw(st.sampled_from(people[1:3]))
+        Person.objects.filter(person_id=people[3]).update(merged_into=Person.objects.get(person_id=into))
+    return people
+
+
+@examples(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_people_decided_together_get_exactly_the_decision_each_gets_alone(data):
+    from django.db import transaction
+
+    from openmash.intake.models import Mention
+    from openmash.platform import access
+
+    with transaction.atomic():  # each example's world is undone after it
+        people = _world(data.draw)
+        unlinked = f"U{Mention.objects.filter(record__record_id='HV-9').first().pk}"
+        asked = data.draw(st.lists(st.sampled_from([*people, "P9999999", unlinked, "U1"]), min_size=1, max_size=6))
+        viewer = who(data.draw(st.sampled_from(USERNAMES)))
+        together = access._decide_many(viewer, asked)
+        alone = {person_id: access._decide_many(viewer, [person_id])[person_id] for person_id in asked}
+        transaction.set_rollback(True)
+    assert together == alone
+
+
+def test_a_household_is_decided_in_as_many_statements_as_one_person():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from openmash.platform import access
+
+    people = [pid(*ref) for ref in REFS]
+    viewer = who("triage")
+    with CaptureQueriesContext(connection) as one:
+        access._decide_many(viewer, people[:1])
+    with CaptureQueriesContext(connection) as four:
+        decided = access._decide_many(viewer, people)
+    assert len(four.captured_queries) == len(one.captured_queries)
+    assert decided == {p: access._decide_many(viewer, [p])[p] for p in people}

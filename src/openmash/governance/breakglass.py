@@ -42,12 +42,13 @@ def review_working_days() -> int:
     return int(getattr(settings, "OPENMASH_BREAK_GLASS_REVIEW_WORKING_DAYS", 2))
 
 
-def live_grant_exists(username: str, person_ids: Iterable[str]) -> bool:
+def live_grants(username: str, person_ids: Iterable[str]) -> set[str]:
+    """Those of ``person_ids`` the user holds a live grant for."""
     now = timezone.now()
-    return BreakGlassGrant.objects.filter(
+    return set(BreakGlassGrant.objects.filter(
         username=username, person_id__in=list(person_ids), revoked_at__isnull=True, granted_at__lte=now,
         expires_at__gt=now,
-    ).exists()
+    ).values_list("person_id", flat=True).distinct())
 
 
 def ig_leads() -> list[Any]:

@@ -1,7 +1,9 @@
 """Legitimate relationships: the facts that connect a viewer's team to a person (registered with the access layer).
 
-Each provider answers for one viewer and one person (the id they stand under now) and yields
-:class:`Relationship` facts; the pure rules in ``platform.domain.access_rules`` turn them into a decision.
+One provider answers for one viewer and several people at once (each by the id they stand under now), so a
+page deciding a household reads each kind of fact once; the one-person form is the same code for a list
+of one. It yields :class:`Relationship` facts; the pure rules in ``platform.domain.access_rules`` turn them
+into a decision.
 
 * **notification**: a notification to the viewer's agency and team (the team's code, or a null/blank
   team for the agency's default team; a team manager also holds the teams they manage) naming the
@@ -19,29 +21,61 @@ A notification's subjects carry the person id of the day; merges since are follo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from openmash.platform import access
 from openmash.platform.domain.access_rules import Level, Relationship, Role, Viewer, level_of
 
 UNLINKED_PREFIX = "U"
+#: person id asked about → that id and every id merged into it.
+Aliases = Mapping[str, set[str]]
 
 
 def resolve(person_id: str) -> str | None:
     """The id the person stands under now; None when nobody has this id (a foreign id and a made-up one alike)."""
+    return resolve_many([person_id])[person_id]
+
+
+def resolve_many(person_ids: Sequence[str]) -> dict[str, str | None]:
+    """``resolve`` for several ids: one read of the people (and one more per level of merges to follow)."""
     from openmash.identity.models import Person
-    from openmash.identity.queries import current_person
     from openmash.intake.models import Mention
 
-    if Person.objects.filter(person_id=person_id).exists():
-        return current_person(person_id)
-    pk = _unlinked_pk(person_id)
-    if pk is not None and Mention.objects.filter(pk=pk, link__isnull=True).exclude(role="professional").exists():
-        return person_id
-    return None
+    ids = list(dict.fromkeys(person_ids))
+    people = Person.objects.values_list("pk", "person_id", "merged_into_id")
+    found = {pk: (pid, into) for pk, pid, into in people.filter(person_id__in=ids)}
+    start = {pid: pk for pk, (pid, _into) in found.items()}
+    rows: dict[int, tuple[str, int | None]] = {}
+    while found:  # follow each chain of merges to its end, a level at a time
+        rows.update(found)
+        wanted = {into for _pid, into in found.values() if into is not None and into not in rows}
+        found = {pk: (pid, into) for pk, pid, into in people.filter(pk__in=wanted)} if wanted else {}
+    out: dict[str, str | None] = {}
+    for person_id in ids:
+        out[person_id] = _current(start[person_id], rows, person_id) if person_id in start else None
+    unlinked = {i: pk for i in ids if i not in start and (pk := _unlinked_pk(i)) is not None}
+    if unlinked:
+        exists = set(Mention.objects.filter(pk__in=list(unlinked.values()), link__isnull=True)
+                     .exclude(role="professional").values_list("pk", flat=True))
+        out.update({i: i for i, pk in unlinked.items() if pk in exists})
+    return out
+
+
+def _current(pk: int, rows: Mapping[int, tuple[str, int | None]], asked: str) -> str:
+    """Follow ``merged_into`` from ``pk`` to the person standing now (a cycle stops where it closes)."""
+    seen = set()
+    into = rows[pk][1]
+    while into is not None and pk not in seen:
+        seen.add(pk)
+        if into not in rows:
+            return asked
+        pk, into = into, rows[into][1]
+    return rows[pk][0]
 
 
 def _unlinked_pk(person_id: str) -> int | None:
@@ -53,15 +87,35 @@ def _unlinked_pk(person_id: str) -> int | None:
 
 def aliases(person_id: str) -> set[str]:
     """The person's id and every id merged into it, however deep."""
+    return aliases_many([person_id])[person_id]
+
+
+def aliases_many(person_ids: Iterable[str]) -> dict[str, set[str]]:
+    """``aliases`` for several people: one read per level of merges, for all of them together."""
     from openmash.identity.models import Person
 
-    found = {person_id}
-    frontier = [person_id]
+    ids = list(dict.fromkeys(person_ids))
+    absorbed_by: dict[str, set[str]] = defaultdict(set)
+    seen, frontier = set(ids), set(ids)
     while frontier:
-        absorbed = set(Person.objects.filter(merged_into__person_id__in=frontier).values_list("person_id", flat=True))
-        frontier = list(absorbed - found)
-        found |= absorbed
-    return found
+        rows = Person.objects.filter(merged_into__person_id__in=frontier).values_list("person_id",
+                                                                                     "merged_into__person_id")
+        frontier = set()
+        for absorbed, into in rows:
+            absorbed_by[into].add(absorbed)
+            if absorbed not in seen:
+                frontier.add(absorbed)
+        seen |= frontier
+    out = {}
+    for person_id in ids:
+        found, todo = {person_id}, [person_id]
+        while todo:
+            for absorbed in absorbed_by.get(todo.pop(), ()):
+                if absorbed not in found:
+                    found.add(absorbed)
+                    todo.append(absorbed)
+        out[person_id] = found
+    return out
 
 
 def _mentions_of(ids: set[str]) -> Q:
@@ -83,6 +137,13 @@ def subjects_naming(ids: Iterable[str], field: str = "subjects") -> Q:
             # Django stores JSON with json.dumps' default separators; the closing quote stops P1 matching P10.
             query |= Q(**{f"{field}__icontains": f'"person_id": "{person_id}"'})
     return query
+
+
+def subject_ids(subjects: Any) -> set[str]:
+    """The person ids a notification's subjects name (what ``subjects_naming`` matched, read back)."""
+    if not isinstance(subjects, list):
+        return set()
+    return {s["person_id"] for s in subjects if isinstance(s, dict) and isinstance(s.get("person_id"), str)}
 
 
 def viewer_teams(viewer: Viewer) -> set[str]:
@@ -108,21 +169,50 @@ def to_teams(teams: set[str]) -> Q:
     return query
 
 
-def notified(viewer: Viewer, person_id: str) -> Iterator[Relationship]:
+def _everyone(ids: Aliases) -> set[str]:
+    return set().union(*ids.values()) if ids else set()
+
+
+def _holding(ids: Aliases, names: set[str]) -> list[str]:
+    """The people (as asked) one of whose ids is among ``names``."""
+    return [person_id for person_id, own in ids.items() if own & names]
+
+
+def _named_in(mentions: QuerySet[Any], ids: Aliases) -> list[str]:
+    """The people (as asked) with a person-in-record among ``mentions`` (linked to one of their ids, or,
+    unlinked, standing as ``U<mention pk>``)."""
+    if not any(_unlinked_pk(i) is not None for i in _everyone(ids)):
+        return _holding(ids, set(mentions.values_list("link__person__person_id", flat=True).distinct()))
+    return _holding(ids, {_person_of(pk, person_id) for pk, person_id in
+                          mentions.values_list("pk", "link__person__person_id")})
+
+
+def _person_of(mention_pk: int, linked: str | None) -> str:
+    return linked if linked is not None else f"{UNLINKED_PREFIX}{mention_pk}"
+
+
+def notified(viewer: Viewer, ids: Aliases) -> dict[str, list[Relationship]]:
     from openmash.protocol.models import Alert, Notification
 
     if not viewer.agency:
-        return
-    ids = aliases(person_id)
+        return {}
+    everyone = _everyone(ids)
     teams = viewer_teams(viewer)
-    levels = (
-        Notification.objects.filter(recipient_agency=viewer.agency, withdrawn_at__isnull=True)
-        .filter(to_teams(teams)).filter(subjects_naming(ids)).values_list("content_level", flat=True).distinct()
-    )
-    for level in set(levels):
-        yield Relationship("notification", level_of(level))
-    if Alert.objects.filter(recipient_agency=viewer.agency, person_id_then__in=ids).filter(to_teams(teams)).exists():
-        yield Relationship("alert", Level.MINIMAL)
+    rows = (Notification.objects.filter(recipient_agency=viewer.agency, withdrawn_at__isnull=True)
+            .filter(to_teams(teams)).filter(subjects_naming(everyone)).values_list("subjects", "content_level")
+            .distinct())
+    levels: dict[str, set[str]] = defaultdict(set)
+    for subjects, level in rows:
+        for person_id in _holding(ids, subject_ids(subjects)):
+            levels[person_id].add(level)
+    alerted = set(Alert.objects.filter(recipient_agency=viewer.agency, person_id_then__in=everyone)
+                  .filter(to_teams(teams)).values_list("person_id_then", flat=True).distinct())
+    out: dict[str, list[Relationship]] = defaultdict(list)
+    for person_id, found in levels.items():
+        out[person_id] += [Relationship("notification", level_of(level)) for level in found]
+    for person_id in _holding(ids, alerted):
+        out[person_id].append(Relationship("alert", Level.MINIMAL))
+    return out
 
 
 def _team_establishment(viewer: Viewer) -> tuple[str, str] | None:
@@ -139,67 +229,92 @@ def _team_establishment(viewer: Viewer) -> tuple[str, str] | None:
     return ("ods_code", code) if code else None
 
 
-def own_records(viewer: Viewer, person_id: str) -> Iterator[Relationship]:
+def own_records(viewer: Viewer, ids: Aliases) -> dict[str, list[Relationship]]:
     from openmash.intake.models import Mention
 
     if not viewer.agency:
-        return
+        return {}
     mentions = (
-        Mention.objects.filter(_mentions_of(aliases(person_id)), active=True, record__agency=viewer.agency,
+        Mention.objects.filter(_mentions_of(_everyone(ids)), active=True, record__agency=viewer.agency,
                                record__withdrawn=False, record__current__isnull=False)
         .exclude(role="professional")
     )
+    fact = [Relationship("own_records", Level.FULL, frozenset({viewer.agency}))]
     establishment = _team_establishment(viewer)
     if establishment is None:
-        found = mentions.exists()
-    else:
-        key, code = establishment
-        found = any(
-            str((data.get("details") or {}).get(key) or "").strip().upper() == code.strip().upper()
-            for data in mentions.values_list("record__current__data", flat=True)[:200]
-            if isinstance(data, dict)
-        )
-    if found:
-        yield Relationship("own_records", Level.FULL, frozenset({viewer.agency}))
+        return dict.fromkeys(_named_in(mentions, ids), fact)
+    # The establishment's own records only: those whose details carry its code.
+    key, code = establishment
+    rows = mentions.values_list("pk", "link__person__person_id", f"record__current__data__details__{key}")
+    names = {_person_of(pk, linked) for pk, linked, value in rows
+             if str(value or "").strip().upper() == code.strip().upper()}
+    return dict.fromkeys(_holding(ids, names), fact)
 
 
-def _routed_to(agency: str, person_id: str) -> bool:
+def _routed_to(agency: str, ids: Aliases) -> list[str]:
+    """The people (as asked) in something routed to ``agency``: named in a notification to it, or (adults who
+    are not subjects, children found later) in an incident notified to it; for csc, in an incident on the
+    front-door queue; for marac, in a MARAC referral."""
     from openmash.intake.models import Mention
     from openmash.protocol.models import Notification
 
-    ids = aliases(person_id)
-    if Notification.objects.filter(recipient_agency=agency, withdrawn_at__isnull=True).filter(subjects_naming(ids)).exists():
-        return True
-    # Everyone named in an incident routed there (adults who are not subjects, children found later).
-    mentions = Mention.objects.filter(_mentions_of(ids), active=True, record__withdrawn=False).exclude(role="professional")
-    if mentions.filter(record__notifications__recipient_agency=agency,
-                       record__notifications__withdrawn_at__isnull=True).exists():
-        return True
-    if agency == "csc":
-        return mentions.filter(record__triage__isnull=False).exists()
-    if agency == "marac":
-        return mentions.filter(record__kind="marac_referral").exists()
-    return False
+    subjects = Notification.objects.filter(recipient_agency=agency, withdrawn_at__isnull=True).filter(
+        subjects_naming(_everyone(ids))).values_list("subjects", flat=True)
+    routed = _holding(ids, set().union(*(subject_ids(s) for s in subjects)))
+    left = {p: own for p, own in ids.items() if p not in routed}
+    if not left:
+        return routed
+    mentions = (Mention.objects.filter(_mentions_of(_everyone(left)), active=True, record__withdrawn=False)
+                .exclude(role="professional"))
+    also = Q(record__notifications__recipient_agency=agency, record__notifications__withdrawn_at__isnull=True)
+    routed += _named_in(mentions.filter(also), left)
+    left = {p: own for p, own in left.items() if p not in routed}
+    if left and agency in {"csc", "marac"}:
+        mentions = (Mention.objects.filter(_mentions_of(_everyone(left)), active=True, record__withdrawn=False)
+                    .exclude(role="professional"))
+        queued = Q(record__triage__isnull=False) if agency == "csc" else Q(record__kind="marac_referral")
+        routed += _named_in(mentions.filter(queued), left)
+    return routed
 
 
-def by_role(viewer: Viewer, person_id: str) -> Iterator[Relationship]:
-    if Role.TRIAGE in viewer.roles and _routed_to("csc", person_id):
-        yield Relationship("triage", Level.FULL)
-    if Role.MARAC_COORDINATOR in viewer.roles and _routed_to("marac", person_id):
-        yield Relationship("marac", Level.FULL)
+def by_role(viewer: Viewer, ids: Aliases) -> dict[str, list[Relationship]]:
+    out: dict[str, list[Relationship]] = defaultdict(list)
+    if Role.TRIAGE in viewer.roles:
+        for person_id in _routed_to("csc", ids):
+            out[person_id].append(Relationship("triage", Level.FULL))
+    if Role.MARAC_COORDINATOR in viewer.roles:
+        for person_id in _routed_to("marac", ids):
+            out[person_id].append(Relationship("marac", Level.FULL))
+    return out
 
 
-def break_glass(viewer: Viewer, person_id: str) -> Iterator[Relationship]:
-    from openmash.governance.breakglass import live_grant_exists
+def break_glass(viewer: Viewer, ids: Aliases) -> dict[str, list[Relationship]]:
+    from openmash.governance.breakglass import live_grants
 
-    if live_grant_exists(viewer.username, aliases(person_id)):
-        yield Relationship("break_glass", Level.FULL)
+    granted = live_grants(viewer.username, _everyone(ids))
+    return {person_id: [Relationship("break_glass", Level.FULL)] for person_id in _holding(ids, granted)}
 
 
-PROVIDERS = (notified, own_records, by_role, break_glass)
+#: Each kind of fact, for several people at once (each given with their aliases); in this order per person.
+KINDS: tuple[Callable[[Viewer, Aliases], Mapping[str, list[Relationship]]], ...] = (
+    notified, own_records, by_role, break_glass)
+
+
+def relationships_many(viewer: Viewer, person_ids: Sequence[str]) -> dict[str, list[Relationship]]:
+    """Every relationship fact of the viewer's team to each of these people: each kind read once for all."""
+    ids = aliases_many(person_ids)
+    out: dict[str, list[Relationship]] = {person_id: [] for person_id in ids}
+    for kind in KINDS:
+        for person_id, found in kind(viewer, ids).items():
+            out[person_id] += found
+    return out
+
+
+def relationships(viewer: Viewer, person_id: str) -> list[Relationship]:
+    """``relationships_many`` for one person."""
+    return relationships_many(viewer, [person_id])[person_id]
 
 
 def register() -> None:
-    access.register_person_resolver(resolve)
-    for provider in PROVIDERS:
-        access.register_relationship_provider(provider)
+    access.register_person_resolver(resolve, many=resolve_many)
+    access.register_relationship_provider(relationships, many=relationships_many)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from openmash.casework.access import PeopleAccess
 from openmash.casework.domain.chronology import (
@@ -162,13 +162,18 @@ class _Named:
     home: tuple[str, str, bool, dt.date, dt.date | None] | None
 
 
+def _mentions_of(person_id: str) -> QuerySet[Mention]:
+    """The person's current people-in-record (the page's own reads use it as a subquery: no id lists)."""
+    return Mention.objects.filter(link__person__person_id=person_id, active=True, record__withdrawn=False,
+                                  record__current__isnull=False)
+
+
 def _mentions(person_id: str) -> list[_Named]:
     # Of each record, only the parts a timeline row shows are read (``_for_timeline``): not its narrative or
     # people, which are most of the document (and, sealed at rest, would each be decrypted for nothing).
     # The record's latest assessed level and the person's residence on it come in the same statement.
     level = IncidentAssessment.objects.filter(record_id=OuterRef("record_id")).order_by("-seq").values("level")[:1]
-    rows = (Mention.objects.filter(link__person__person_id=person_id, active=True, record__withdrawn=False,
-                                   record__current__isnull=False)
+    rows = (_mentions_of(person_id)
             .annotate(latest_level=Subquery(level))
             .order_by("record__current__occurred_at", "pk")
             .values_list("pk", "ref", "role", "data", "record_id", "record__agency", "record__record_id",
@@ -220,7 +225,7 @@ def person_page(person_id: str, decision: Decision, reads: Reads, filters: Chron
     # Incidents where the person was a child involved without being named (found from their household).
     extra = (IncidentChild.objects.filter(mention__link__person__person_id=person_id, found_from_history=True,
                                           assessment__record__withdrawn=False)
-             .exclude(assessment__record_id__in=list(by_record))
+             .exclude(assessment__record_id__in=_mentions_of(person_id).values("record_id"))
              .select_related("assessment__record__current").order_by("assessment__record_id"))
     from_history = {c.assessment.record_id: c.assessment.record for c in extra if c.assessment.record.current}
     levels = {pk: ms[0].level for pk, ms in by_record.items() if ms[0].level}
@@ -260,7 +265,7 @@ def person_page(person_id: str, decision: Decision, reads: Reads, filters: Chron
                                agency=record.agency, record_id=record.record_id):
                 voices.append(VoiceEntry(v.occurred_at, v.agency, v.record_id, v.seen, v.said, v.demeanour,
                                          v.behaviour))
-    for response in (Response.objects.filter(about__in=[m.pk for m in mentions]).distinct()
+    for response in (Response.objects.filter(about__in=_mentions_of(person_id).values("pk")).distinct()
                      .select_related("notification").order_by("created_at")):
         if decision.level_for(response.author_agency) < Level.HEALTH:
             continue

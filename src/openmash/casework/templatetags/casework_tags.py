@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
@@ -10,9 +11,9 @@ from urllib.parse import quote
 from django import template
 from django.urls import reverse
 from django.utils.formats import date_format
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone, localtime
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -102,26 +103,39 @@ def level_tag(level: str | None) -> str:
 # --- long lists rendered in Python: a 300-event chronology through the template engine costs ~10x more ---
 
 
-def _day(value: Any) -> str:
-    """"3 Mar 2025" in the current language (month names come from Django's own translations)."""
-    if not value:
-        return ""
-    local = localtime(value)
-    key = (get_language(), local.month)
-    month = _MONTHS.get(key)
-    if month is None:
-        month = _MONTHS[key] = date_format(local, "M")
-    return f"{local.day} {month} {local.year}"
+class _Days:
+    """"3 Mar 2025" in the current language and time zone (month names come from Django's own translations),
+    for the many dates of one list: the language and zone are looked up once, not per date."""
+
+    def __init__(self) -> None:
+        self.zone = get_current_timezone()
+        self.language = get_language()
+
+    def __call__(self, value: Any) -> str:
+        if not value:
+            return ""
+        local = localtime(value, self.zone)
+        key = (self.language, local.month)
+        month = _MONTHS.get(key)
+        if month is None:
+            month = _MONTHS[key] = date_format(local, "M")
+        return f"{local.day} {month} {local.year}"
 
 
 _MONTHS: dict[tuple[str | None, int], str] = {}
+
+
+def _esc(value: Any) -> str:
+    """HTML-escaped text (Django's ``escape`` without its lazy-string wrapper: these lists call it thousands
+    of times)."""
+    return html.escape(str(value))
 
 
 def _level_tag(level: str | None) -> str:
     if not level:
         return ""
     colour = {"high": "govuk-tag--red", "medium": "govuk-tag--orange"}.get(level, "govuk-tag--grey")
-    return f'<strong class="govuk-tag {colour}">{escape(label_for("level", level))}</strong>'
+    return f'<strong class="govuk-tag {colour}">{_esc(label_for("level", level))}</strong>'
 
 
 _FACT_FAMILY = {"outcome": "outcome", "officer_risk": "level", "from_agency": "agency", "referring_agency": "agency"}
@@ -131,11 +145,12 @@ _FACT_FAMILY = {"outcome": "outcome", "officer_risk": "level", "from_agency": "a
 def chronology_rows(entries: Iterable[Any]) -> str:
     """The rows of a person's chronology (``casework/person.html``), newest first.
 
-    Built with ``escape`` on every value (codes, labels, dates and free text alike).
+    Built with ``_esc`` on every value (codes, labels, dates and free text alike).
     """
-    significant = escape(_("Significant"))
-    lived = escape(_("Lived in the household"))
-    until = escape(_("to"))
+    significant = _esc(_("Significant"))
+    lived = _esc(_("Lived in the household"))
+    until = _esc(_("to"))
+    day = _Days()
     incident_url = reverse("web:incident", args=["AGENCY", "RECORD"])
     words: dict[tuple[str, object], str] = {}
 
@@ -147,30 +162,30 @@ def chronology_rows(entries: Iterable[Any]) -> str:
 
     rows = []
     for e in entries:
-        what: str = escape(word("kind", e.kind))
+        what: str = _esc(word("kind", e.kind))
         if e.is_incident:
             href = incident_url.replace("AGENCY", quote(e.agency, safe="")).replace("RECORD", quote(e.record_id, safe=""))
-            what = f'<a class="govuk-link" href="{escape(href)}">{what}</a>'
+            what = f'<a class="govuk-link" href="{_esc(href)}">{what}</a>'
         if e.significance == 3:
             what += f'<br><strong class="govuk-tag govuk-tag--red">{significant}</strong>'
         if e.roles:
-            what += f'<br><span class="govuk-body-s">{escape(", ".join(word("role", r) for r in e.roles))}</span>'
+            what += f'<br><span class="govuk-body-s">{_esc(", ".join(word("role", r) for r in e.roles))}</span>'
         elif e.found_from_history:
             what += f'<br><span class="govuk-body-s">{lived}</span>'
         facts = "<br>".join(
-            f'<span class="govuk-body-s">{escape(word("fact", code))}: '
-            f'{escape(word(_FACT_FAMILY[code], value) if code in _FACT_FAMILY else value)}</span>'
+            f'<span class="govuk-body-s">{_esc(word("fact", code))}: '
+            f'{_esc(word(_FACT_FAMILY[code], value) if code in _FACT_FAMILY else value)}</span>'
             for code, value in e.facts)
         summary = (_level_tag(e.level) + " " if e.level else "") + facts
         if e.text:
-            summary += (f'<p class="govuk-body-s govuk-!-margin-bottom-0 openmash-pre">{escape(e.author)}: '
-                        f'{escape(e.text)}</p>')
-        when: str = escape(_day(e.occurred_at))
+            summary += (f'<p class="govuk-body-s govuk-!-margin-bottom-0 openmash-pre">{_esc(e.author)}: '
+                        f'{_esc(e.text)}</p>')
+        when: str = _esc(day(e.occurred_at))
         if e.ended_at:
-            when += f'<br><span class="govuk-body-s">{until} {escape(_day(e.ended_at))}</span>'
+            when += f'<br><span class="govuk-body-s">{until} {_esc(day(e.ended_at))}</span>'
         marked = " openmash-row--significant" if e.significance == 3 else ""
         rows.append(f'<tr class="govuk-table__row{marked}"><td class="govuk-table__cell openmash-nowrap">{when}</td>'
-                    f'<td class="govuk-table__cell">{escape(word("agency", e.agency))}</td>'
+                    f'<td class="govuk-table__cell">{_esc(word("agency", e.agency))}</td>'
                     f'<td class="govuk-table__cell">{what}</td><td class="govuk-table__cell">{summary}</td></tr>')
     return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
 
@@ -179,6 +194,7 @@ def chronology_rows(entries: Iterable[Any]) -> str:
 def voice_items(voices: Iterable[Any]) -> str:
     """A child's words and demeanour, record by record (``casework/person.html``)."""
     not_seen, demeanour, behaviour = str(_("not seen")), str(_("Demeanour")), str(_("Behaviour"))
+    day = _Days()
     items = []
     for v in voices:
         facts = [label_for("agency", v.agency) + " " + v.record_id]
@@ -188,12 +204,11 @@ def voice_items(voices: Iterable[Any]) -> str:
             facts.append(f"{demeanour}: {v.demeanour}")
         if v.behaviour:
             facts.append(f"{behaviour}: {v.behaviour}")
-        said = format_html('<blockquote class="govuk-inset-text openmash-quote govuk-!-margin-top-1">“{}”</blockquote>',
-                           v.said) if v.said else ""
-        items.append(format_html(
-            '<div class="openmash-voice"><p class="govuk-body-s govuk-!-margin-bottom-1"><strong>{}</strong> · {}</p>'
-            '{}</div>', _day(v.occurred_at), " · ".join(facts), said))
-    return mark_safe("\n".join(items))  # noqa: S308 - every part above is escaped by format_html
+        said = (f'<blockquote class="govuk-inset-text openmash-quote govuk-!-margin-top-1">“{_esc(v.said)}”</blockquote>'
+                if v.said else "")
+        items.append(f'<div class="openmash-voice"><p class="govuk-body-s govuk-!-margin-bottom-1"><strong>'
+                     f'{_esc(day(v.occurred_at))}</strong> · {_esc(" · ".join(facts))}</p>{said}</div>')
+    return mark_safe("\n".join(items))  # noqa: S308 - every value above is escaped
 
 
 #: A home's sources shown before the rest fold away (a child seen at one address by 300 records).
@@ -208,12 +223,12 @@ def record_refs(sources: Iterable[tuple[str, str]]) -> str:
     refs = []
     for agency, record_id in sources:
         if agency not in names:
-            names[agency] = escape(label_for("agency", agency))
-        refs.append(f"{names[agency]} {escape(record_id)}")
-    lead = escape(_("From"))
+            names[agency] = _esc(label_for("agency", agency))
+        refs.append(f"{names[agency]} {_esc(record_id)}")
+    lead = _esc(_("From"))
     if len(refs) <= SOURCES_SHOWN:
         return mark_safe(f'<p class="govuk-body-s govuk-!-margin-bottom-0">{lead}: {", ".join(refs)}</p>')  # noqa: S308
-    more = escape(_("%(n)s records in all") % {"n": len(refs)})
+    more = _esc(_("%(n)s records in all") % {"n": len(refs)})
     return mark_safe(  # noqa: S308 - every value above is escaped
         f'<p class="govuk-body-s govuk-!-margin-bottom-1">{lead}: {", ".join(refs[:SOURCES_SHOWN])}, …</p>'
         f'<details class="govuk-details govuk-!-margin-bottom-0"><summary class="govuk-details__summary">'
@@ -224,9 +239,10 @@ def record_refs(sources: Iterable[tuple[str, str]]) -> str:
 @register.simple_tag
 def open_span_items(entries: Iterable[Any]) -> str:
     """The open plans and involvements (``casework/person.html``): kind · agency · since when · facts."""
+    day = _Days()
     items = []
     for e in entries:
-        parts = [label_for("kind", e.kind), label_for("agency", e.agency), _("since %(since)s") % {"since": _day(e.occurred_at)}]
+        parts = [label_for("kind", e.kind), label_for("agency", e.agency), _("since %(since)s") % {"since": day(e.occurred_at)}]
         parts += [str(value) for _code, value in e.facts]
-        items.append(f"<li>{escape(' · '.join(parts))}</li>")
+        items.append(f"<li>{_esc(' · '.join(parts))}</li>")
     return mark_safe("".join(items))  # noqa: S308 - every value above is escaped
