@@ -11,6 +11,7 @@ from openmash.casework.templatetags.casework_tags import (
     clock_tag,
     level_tag,
     open_span_items,
+    queue_rows,
     record_refs,
 )
 
@@ -41,3 +42,33 @@ def test_a_clock_is_red_when_overdue_and_says_so_without_a_deadline():
 def test_a_level_tag_is_coloured_by_level_and_empty_without_one():
     assert "govuk-tag--red" in level_tag("high") and ">High risk<" in level_tag("high")
     assert "govuk-tag--grey" in level_tag("standard") and level_tag(None) == ""
+
+
+def _queue(**row):
+    fields = {"agency": "police", "record_id": "Q<1>", "level": "high", "youngest_age": 3, "children": 2, "area": "",
+              "recorded_at": DECIDED, "clock": clock(DECIDED - dt.timedelta(hours=2), DECIDED), "assignee": "",
+              "assignee_username": ""}
+    return SimpleNamespace(rows=[SimpleNamespace(**(fields | row))])
+
+
+def _context(queue, *, can_claim=True, officers=None, username="triage"):
+    form = SimpleNamespace(fields={"assignee": SimpleNamespace(choices=officers)}) if officers else None
+    return {"queue": queue, "user": SimpleNamespace(username=username), "can_claim": can_claim, "assign_form": form,
+            "csrf_token": "tok", "request": SimpleNamespace(get_full_path=lambda: "/triage/?page=2&x=<y>")}
+
+
+def test_queue_rows_are_escaped_marked_overdue_and_carry_the_claim_form_with_its_token():
+    html = str(queue_rows(_context(_queue())))
+    assert 'class="govuk-table__row openmash-row--overdue"' in html
+    assert 'href="/incidents/police/Q%3C1%3E/"' in html and ">Q&lt;1&gt;</a>" in html
+    assert 'action="/triage/police/Q%3C1%3E/claim/"' in html and 'value="tok"' in html
+    assert 'name="next" value="/triage/?page=2&amp;x=&lt;y&gt;"' in html
+    assert ">–</td>" in html and "assignee" not in html  # no area, nobody allocated, no assign form
+
+
+def test_queue_rows_offer_no_claim_of_ones_own_and_select_the_current_assignee():
+    mine = _queue(assignee="Tia Triage", assignee_username="triage", clock=None)
+    html = str(queue_rows(_context(mine, officers=[("other", "O<ther>"), ("triage", "Tia Triage")])))
+    assert "/claim/" not in html and "openmash-row--overdue" not in html
+    assert '<option value="other">O&lt;ther&gt;</option><option value="triage" selected>Tia Triage</option>' in html
+    assert 'for="assignee-1"' in html and "Triage officer for Q&lt;1&gt;" in html

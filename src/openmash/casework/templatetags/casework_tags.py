@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from django import template
 from django.urls import reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, localize
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import get_current_timezone, localtime
@@ -138,6 +138,11 @@ def _level_tag(level: str | None) -> str:
     return f'<strong class="govuk-tag {colour}">{_esc(label_for("level", level))}</strong>'
 
 
+def _record_url(pattern: str, agency: str, record_id: str) -> str:
+    """A record's page from a URL reversed once with the placeholders AGENCY and RECORD (escaped for HTML)."""
+    return _esc(pattern.replace("AGENCY", quote(agency, safe="")).replace("RECORD", quote(record_id, safe="")))
+
+
 _FACT_FAMILY = {"outcome": "outcome", "officer_risk": "level", "from_agency": "agency", "referring_agency": "agency"}
 
 
@@ -164,8 +169,7 @@ def chronology_rows(entries: Iterable[Any]) -> str:
     for e in entries:
         what: str = _esc(word("kind", e.kind))
         if e.is_incident:
-            href = incident_url.replace("AGENCY", quote(e.agency, safe="")).replace("RECORD", quote(e.record_id, safe=""))
-            what = f'<a class="govuk-link" href="{_esc(href)}">{what}</a>'
+            what = f'<a class="govuk-link" href="{_record_url(incident_url, e.agency, e.record_id)}">{what}</a>'
         if e.significance == 3:
             what += f'<br><strong class="govuk-tag govuk-tag--red">{significant}</strong>'
         if e.roles:
@@ -246,3 +250,57 @@ def open_span_items(entries: Iterable[Any]) -> str:
         parts += [str(value) for _code, value in e.facts]
         items.append(f"<li>{_esc(' · '.join(parts))}</li>")
     return mark_safe("".join(items))  # noqa: S308 - every value above is escaped
+
+
+@register.simple_tag(takes_context=True)
+def queue_rows(context: Any) -> str:
+    """The rows of the triage queue (``casework/triage_queue.html``): reference, risk, youngest child, children,
+    area, recorded, deadline clock, allocation, and the claim and assign forms (each with the page's CSRF token)."""
+    queue, user, request = context["queue"], context["user"], context["request"]
+    can_claim, assign_form = context.get("can_claim"), context.get("assign_form")
+    token = _esc(context.get("csrf_token") or "")
+    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+    back = f'<input type="hidden" name="next" value="{_esc(request.get_full_path())}">'
+    claim, assign = _esc(_("Claim")), _esc(_("Assign"))
+    officers = list(assign_form.fields["assignee"].choices) if assign_form else []
+    incident_url = reverse("web:incident", args=["AGENCY", "RECORD"])
+    claim_url = reverse("web:triage-claim", args=["AGENCY", "RECORD"])
+    assign_url = reverse("web:triage-assign", args=["AGENCY", "RECORD"])
+    rows = []
+    for n, row in enumerate(queue.rows, 1):
+        ref = _esc(row.record_id)
+        actions = "\n        "
+        if can_claim and row.assignee_username != user.username:
+            actions += (f'\n        <form method="post" action="{_record_url(claim_url, row.agency, row.record_id)}">{csrf}\n          {back}\n'
+                        f'          <button type="submit" class="govuk-button govuk-button--secondary '
+                        f'govuk-!-margin-bottom-1">{claim}<span class="govuk-visually-hidden"> {ref}</span></button>\n'
+                        f'        </form>\n        ')
+        actions += "\n        "
+        if assign_form:
+            options = "".join(
+                f'<option value="{_esc(value)}"{" selected" if value == row.assignee_username else ""}>'
+                f'{_esc(text)}</option>' for value, text in officers)
+            label_text = _("Triage officer for %(ref)s") % {"ref": ref}
+            actions += (f'\n        <form method="post" action="{_record_url(assign_url, row.agency, row.record_id)}" class="openmash-assign">{csrf}\n'
+                        f'          {back}\n'
+                        f'          <label class="govuk-label govuk-visually-hidden" for="assignee-{n}">{label_text}'
+                        f'</label>\n          <select class="govuk-select govuk-!-margin-bottom-1" id="assignee-{n}" '
+                        f'name="assignee">\n            {options}\n          </select>\n'
+                        f'          <button type="submit" class="govuk-button govuk-button--secondary '
+                        f'govuk-!-margin-bottom-1">{assign}<span class="govuk-visually-hidden"> {ref}</span>'
+                        f'</button>\n        </form>\n        ')
+        actions += "\n      "
+        overdue = " openmash-row--overdue" if row.clock is not None and row.clock.state == ClockState.OVERDUE else ""
+        rows.append(
+            f'\n    <tr class="govuk-table__row{overdue}">\n'
+            f'      <td class="govuk-table__cell"><a class="govuk-link" href="{_record_url(incident_url, row.agency, row.record_id)}">{ref}</a><br>'
+            f'<span class="govuk-body-s">{_esc(label_for("agency", row.agency))}</span></td>\n'
+            f'      <td class="govuk-table__cell">{_level_tag(row.level)}</td>\n'
+            f'      <td class="govuk-table__cell govuk-table__cell--numeric">{_esc(localize(row.youngest_age))}</td>\n'
+            f'      <td class="govuk-table__cell govuk-table__cell--numeric">{_esc(localize(row.children))}</td>\n'
+            f'      <td class="govuk-table__cell">{_esc(row.area or "–")}</td>\n'
+            f'      <td class="govuk-table__cell">{_esc(date_format(localtime(row.recorded_at), "j M Y H:i"))}</td>\n'
+            f'      <td class="govuk-table__cell">{clock_tag(row.clock)}</td>\n'
+            f'      <td class="govuk-table__cell">{_esc(row.assignee or "–")}</td>\n'
+            f'      <td class="govuk-table__cell">{actions}</td>\n    </tr>\n  ')
+    return mark_safe("".join(rows))  # noqa: S308 - every value above is escaped
