@@ -11,10 +11,9 @@ What holds, and is asserted: every FEBRL row passes the contract; the blocking k
 pair; the linker's links are at least as precise as Splink's at the link threshold; the linker's and the
 model's F1 stay above floors.
 
-What does not hold yet, and is recorded as a strict expected failure where it fails (``NOT_MET``): our F1 >= Splink's. Our
-model is more cautious with FEBRL's many-error duplicates (a given name replaced, the date replaced, the town
-replaced) than Splink's, which adds the street number, the street and the town up as independent evidence;
-docs/benchmarks.md (Identity, FEBRL) has the figures and the reasons.
+And our F1 >= Splink's at both thresholds, on both datasets, since the address is compared part by part (the
+building number, the street, the town) where no postcode places it, as FEBRL's records are. A threshold where it
+fails again goes into ``NOT_MET`` (a strict expected failure) with the reason in docs/benchmarks.md (Identity, FEBRL).
 """
 
 from __future__ import annotations
@@ -43,9 +42,10 @@ def run(name: str) -> dict[str, febrl.Scores]:
             "blocking": febrl.Scores(1.0, blocking, blocking, len(dataset.true_pairs), len(pairs), 0.0)}
 
 
-#: (dataset, threshold) where our F1 is still below Splink's: a strict expected failure, so that meeting it fails
-#: the test until it is removed from here (docs/benchmarks.md, Identity, FEBRL, has the figures and why).
-NOT_MET = {("febrl4", 0.5), ("febrl4", 0.99), ("febrl3", 0.5), ("febrl3", 0.99)}
+#: (dataset, threshold) where our F1 is below Splink's: a strict expected failure, so that meeting it fails the test
+#: until it is removed from here (docs/benchmarks.md, Identity, FEBRL, has the figures and why). None since the
+#: address parts (scoring.COMPARISONS 2).
+NOT_MET: set[tuple[str, float]] = set()
 
 
 # The tests, collected in each dataset's own file (which defines the ``febrl`` fixture: the dataset's name).

@@ -33,7 +33,7 @@ from openmash.identity.domain.scoring import LinkageModel, swapped_levels
 logger = logging.getLogger(__name__)
 
 #: Fields the model trains; NHS number and agency ids are strong identifiers handled by rule.
-TRAINED_FIELDS = ("given", "surname", "dob", "sex", "address")
+TRAINED_FIELDS = ("given", "surname", "dob", "sex", "address", "number", "street", "town")
 #: EM on a small county can drive an m to ~0 (one recording error seen nowhere): a floor keeps
 #: every level finite, so a single slip never outweighs everything else.
 M_FLOOR = 0.002
@@ -226,6 +226,29 @@ _NEAR_SQL = f"{_LINES_SQL} AND {_SAME_LINE_SQL} AND {_PLACES_SQL}"  # the cheap,
 _STREET_SQL = f"{_LINES_SQL} AND {_PLACES_SQL} AND {_STREET_LOOSE_SQL}"
 _BUILDING_SQL = f"{_LINES_SQL} AND {_SAME_LINE_SQL}"
 _TOWN_SQL = f"({_close_sql('town_l', 'town_r')} OR {_loose_sql('town_l', 'town_r')})"
+#: ``scoring.parts_apply``: neither a postcode on both sides nor a UPRN on both.
+_PARTS_SQL = ("NOT (postcode_l IS NOT NULL AND postcode_r IS NOT NULL)"
+              " AND NOT (len(uprns_l) > 0 AND len(uprns_r) > 0)")
+
+
+def _part_comparison(name: str, column: str, *, slips: bool, tf: bool = False) -> Any:
+    """One part of the address, where the parts are compared: ``scoring.compare_number``, ``compare_street``
+    (``slips``: a "typo" level) and ``compare_town`` (``tf``: its exact level adjusted by the town's frequency)."""
+    import splink.comparison_level_library as cll
+    from splink.comparison_library import CustomComparison
+
+    l_, r_ = f"{column}_l", f"{column}_r"
+    exact = cll.CustomLevel(f"{l_} = {r_}", label_for_charts="exact")
+    return CustomComparison(
+        output_column_name=name,
+        comparison_levels=[
+            cll.CustomLevel(f"{l_} IS NULL OR {r_} IS NULL OR NOT ({_PARTS_SQL})", label_for_charts="null").configure(
+                is_null_level=True),
+            exact.configure(tf_adjustment_column=column, tf_adjustment_weight=1.0) if tf else exact,
+            *([cll.CustomLevel(f"({_close_sql(l_, r_)} OR {_loose_sql(l_, r_)})", label_for_charts="typo")] if slips else []),
+            cll.ElseLevel().configure(label_for_charts="else"),
+        ],
+    )
 
 
 def _comparisons(*, strong_ids: bool = False) -> list[Any]:
@@ -267,7 +290,8 @@ def _comparisons(*, strong_ids: bool = False) -> list[Any]:
     address = CustomComparison(
         output_column_name="address",
         comparison_levels=[
-            cll.CustomLevel("NOT has_address_l OR NOT has_address_r", label_for_charts="null").configure(is_null_level=True),
+            cll.CustomLevel(f"NOT has_address_l OR NOT has_address_r OR ({_PARTS_SQL})", label_for_charts="null").configure(
+                is_null_level=True),
             cll.CustomLevel("list_has_any(households_l, households_r)", label_for_charts="household"),
             cll.CustomLevel(_NEAR_SQL, label_for_charts="near"),
             cll.CustomLevel("postcode_l = postcode_r", label_for_charts="postcode"),
@@ -278,8 +302,10 @@ def _comparisons(*, strong_ids: bool = False) -> list[Any]:
             cll.ElseLevel().configure(label_for_charts="else"),
         ],
     )
+    parts = [_part_comparison("number", "b_number", slips=False), _part_comparison("street", "b_street", slips=True),
+             _part_comparison("town", "town", slips=True, tf=True)]
     if not strong_ids:
-        return [given, surname, dob, sex, address]
+        return [given, surname, dob, sex, address, *parts]
     nhs = CustomComparison(
         output_column_name="nhs",
         comparison_levels=[
@@ -297,7 +323,7 @@ def _comparisons(*, strong_ids: bool = False) -> list[Any]:
             cll.ElseLevel().configure(label_for_charts="disagree"),
         ],
     )
-    return [given, surname, dob, sex, address, nhs, agency_id]
+    return [given, surname, dob, sex, address, *parts, nhs, agency_id]
 
 
 def train_model(
@@ -349,6 +375,7 @@ def train_model(
     term_frequencies = {
         "given": _frequencies(f.given[0] for f in features if f.given),
         "surname": _frequencies(f.family for f in features if f.family),
+        "town": _frequencies(f.town for f in features if f.town),
     }
     return replace(
         base,
@@ -404,7 +431,7 @@ def splink_settings(model: LinkageModel, *, dialect: str = "duckdb") -> dict[str
 
 
 #: The column each TF comparison reads its value from (``features_table``).
-TF_COLUMNS = {"given": "given_first", "surname": "family"}
+TF_COLUMNS = {"given": "given_first", "surname": "family", "town": "town"}
 
 
 def register_term_frequencies(linker: Any, db_api: Any, model: LinkageModel) -> None:

@@ -7,9 +7,16 @@ the prior log-odds gives the match probability. On the exact level of a name,
 u is the name's frequency when the trained model knows it (term frequency):
 two Smiths agreeing is weaker evidence than two Szymańskas.
 
+The address is one comparison where postcodes (or UPRNs) place both sides:
+household, near, postcode, district... When they do not (a postcode missing),
+it is three: the building number, the street and the town, each adding its own
+evidence, the town's exact level adjusted by the town's frequency.
+
 The model is a plain JSON-serialisable value: defaults ship below so that
 linking works before any training; ``openmash link train`` replaces m/u,
-the prior and the name frequencies with estimates from stored mentions.
+the prior and the name and town frequencies with estimates from stored mentions.
+A stored model names the comparisons it was trained for (``COMPARISONS``): one
+trained for other comparisons is not applied (``is_current``).
 """
 
 from __future__ import annotations
@@ -51,12 +58,23 @@ DEFAULT_LEVELS: dict[str, Levels] = {
         "household": (0.55, 0.0008), "near": (0.03, 0.0003), "postcode": (0.10, 0.0008), "district": (0.10, 0.03),
         "street": (0.01, 0.002), "building": (0.01, 0.0005), "town": (0.05, 0.15), "else": (0.18, 0.82),
     },
+    # Where postcodes do not place both addresses (``parts_apply``): the building number, the street and the
+    # town, each on its own. Untrained, all three agreeing add up to about "household" above, so that a family
+    # at one address without postcodes weighs no more than one with them.
+    "number": {"exact": (0.80, 0.10), "else": (0.20, 0.90)},
+    "street": {"exact": (0.78, 0.025), "typo": (0.10, 0.005), "else": (0.12, 0.97)},
+    "town": {"exact": (0.85, 0.30), "typo": (0.05, 0.02), "else": (0.10, 0.68)},
     "nhs": {"agree": (0.999, 0.000001), "disagree": (0.001, 0.999999)},
     "agency_id": {"agree": (0.95, 0.000001), "disagree": (0.05, 0.999999)},
 }
 
+#: The comparisons' generation: bumped whenever a comparison or level is added, removed or changes meaning, so
+#: that m/u trained for other comparisons are never applied to these. 2: the address's parts where postcodes
+#: do not place both sides (number, street, town).
+COMPARISONS = 2
+
 #: Fields whose exact level may be adjusted by the value's frequency.
-TF_FIELDS = ("given", "surname")
+TF_FIELDS = ("given", "surname", "town")
 #: How often a person's names are recorded the wrong way round. The "swapped" levels are set by rule, not
 #: trained: the names agree as exactly as ``exact`` says (given), and the swap itself is this rare (surname);
 #: training them would count one event twice.
@@ -74,7 +92,7 @@ def swapped_levels(levels: Mapping[str, Levels]) -> dict[str, tuple[float, float
 class LinkageModel:
     """A versioned scoring model: m/u per field level, prior, name frequencies, thresholds."""
 
-    version: str = "default-1"
+    version: str = f"default-{COMPARISONS}"
     levels: dict[str, Levels] = field(default_factory=lambda: {k: dict(v) for k, v in DEFAULT_LEVELS.items()})
     #: λ: the probability that two mentions taken at random are the same person (Splink's meaning). The
     #: default suits a county of 50,000-100,000 people; training estimates it from the stored mentions.
@@ -86,6 +104,12 @@ class LinkageModel:
     link_at: float = 0.99
     review_at: float = 0.5
     trained_on: dict[str, Any] = field(default_factory=dict)
+    comparisons: int = COMPARISONS
+
+    @property
+    def is_current(self) -> bool:
+        """Made for this scorer's comparisons (a model stored before they changed is not)."""
+        return self.comparisons == COMPARISONS
 
     @property
     def prior_weight(self) -> float:
@@ -118,6 +142,7 @@ class LinkageModel:
             "link_at": self.link_at,
             "review_at": self.review_at,
             "trained_on": self.trained_on,
+            "comparisons": self.comparisons,
         }
 
     @classmethod
@@ -129,6 +154,8 @@ class LinkageModel:
                 levels[comparison][name] = (float(m), float(u))
         return cls(
             version=str(obj.get("version", "default-1")),
+            # Models stored before ``COMPARISONS`` existed were made for the first comparisons.
+            comparisons=int(obj.get("comparisons", 1)),
             levels=levels,
             prior=float(obj.get("prior", 1e-5)),
             term_frequencies={k: {n: float(f) for n, f in v.items()} for k, v in obj.get("term_frequencies", {}).items()},
@@ -267,11 +294,22 @@ def near_household(a: MentionFeatures, b: MentionFeatures) -> bool:
     return lines is not None and _places_agree(a, b) and _same_building_line(lines)
 
 
+def _uprns(features: MentionFeatures) -> bool:
+    return any(k.startswith("U:") for k in features.household)
+
+
+def parts_apply(a: MentionFeatures, b: MentionFeatures) -> bool:
+    """Neither a postcode on both sides nor a UPRN on both: the address is then compared part by part (the
+    building number, the street, the town), not as one."""
+    return not (a.postcode and b.postcode) and not (_uprns(a) and _uprns(b))
+
+
 def compare_address(a: MentionFeatures, b: MentionFeatures) -> str | None:
-    """Household, near, postcode, district; then, where postcodes do not decide, the same street in the
-    same place (another number: a neighbour, or a number mistyped beyond a slip), the same building line
-    in another place (the town mistyped or replaced), the same town (but for a slip); else."""
+    """Where postcodes (or UPRNs) place both addresses: household, near, postcode, district; the same building
+    line in another postcode; the same town (but for a slip); else. Elsewhere None: the parts speak."""
     if not (a.postcode or a.household or a.town) or not (b.postcode or b.household or b.town):
+        return None
+    if parts_apply(a, b):
         return None
     if same_household(a, b):
         return "household"
@@ -291,6 +329,33 @@ def compare_address(a: MentionFeatures, b: MentionFeatures) -> str | None:
     if a.town and b.town and is_loose_typo(a.town, b.town):
         return "town"
     return "else"
+
+
+def _slip_level(x: str, y: str) -> str:
+    if x == y:
+        return "exact"
+    return "typo" if is_loose_typo(x, y) else "else"
+
+
+def compare_number(a: MentionFeatures, b: MentionFeatures) -> str | None:
+    """The building line's number, where the parts are compared."""
+    if a.building is None or b.building is None or not parts_apply(a, b):
+        return None
+    return "exact" if a.building.split("|", 1)[0] == b.building.split("|", 1)[0] else "else"
+
+
+def compare_street(a: MentionFeatures, b: MentionFeatures) -> str | None:
+    """The building line's street (but for a slip), where the parts are compared."""
+    if a.building is None or b.building is None or not parts_apply(a, b):
+        return None
+    return _slip_level(a.building.split("|", 1)[1], b.building.split("|", 1)[1])
+
+
+def compare_town(a: MentionFeatures, b: MentionFeatures) -> str | None:
+    """The town (but for a slip), where the parts are compared."""
+    if not a.town or not b.town or not parts_apply(a, b):
+        return None
+    return _slip_level(a.town, b.town)
 
 
 def compare_nhs(a: MentionFeatures, b: MentionFeatures) -> str | None:
@@ -371,6 +436,9 @@ def comparison_levels(a: MentionFeatures, b: MentionFeatures) -> dict[str, str |
         "dob": compare_dob(a, b),
         "sex": compare_sex(a, b),
         "address": compare_address(a, b),
+        "number": compare_number(a, b),
+        "street": compare_street(a, b),
+        "town": compare_town(a, b),
         "nhs": compare_nhs(a, b),
         "agency_id": compare_agency_id(a, b),
     }
@@ -396,6 +464,8 @@ def score_pair(model: LinkageModel, a: MentionFeatures, b: MentionFeatures) -> P
             value = a.given[0]
         elif name == "surname":
             value = a.family
+        elif name == "town":
+            value = a.town
         w = model.weight(name, level, value)
         evidence.append(FieldEvidence(name, level, w))
         total += w
