@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from types import SimpleNamespace
 
+import pytest
+from django.utils import translation
+
 from openmash.casework.domain.triage import clock
 from openmash.casework.templatetags.casework_tags import (
     SOURCES_SHOWN,
@@ -16,6 +19,13 @@ from openmash.casework.templatetags.casework_tags import (
 )
 
 DECIDED = dt.datetime(2025, 3, 4, 9, 30, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The words below are English (another test in the same process may have left a language active)."""
+    with translation.override("en-gb"):
+        yield
 
 
 def test_a_homes_records_fold_away_past_the_first_few_and_are_escaped():

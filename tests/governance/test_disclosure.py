@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from openmash.governance.disclosure import context_for, present_person, present_record, present_text
 from openmash.governance.domain.disclosure_rules import filter_person, filter_record
@@ -93,3 +95,29 @@ def test_a_person_object_and_free_text_are_withheld_too():
 def test_a_refused_decision_shows_nothing():
     refused = decision("csc")
     assert present_record(refused, RECORD) == {} and present_person(refused, RECORD["people"][0]) == {}
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+                     max_leaves=12)
+
+
+@given(st.dictionaries(st.sampled_from(["record_id", "details", "people", "narrative", "source"]), _JSON),
+       st.sampled_from([Level.MINIMAL, Level.HEALTH, Level.FULL]))
+def test_a_filtered_record_shares_nothing_with_the_data_it_came_from(data, level):
+    before = json.dumps(data, sort_keys=True)
+    shown = filter_record(data, level)
+    _scribble(shown)
+    assert json.dumps(data, sort_keys=True) == before
+
+
+def _scribble(value):
+    """Change every dict and list in ``value`` in place."""
+    if isinstance(value, dict):
+        for item in list(value.values()):
+            _scribble(item)
+        value["scribbled"] = True
+    elif isinstance(value, list):
+        for item in value:
+            _scribble(item)
+        value.append("scribbled")

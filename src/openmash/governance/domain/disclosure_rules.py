@@ -35,6 +35,23 @@ DETAILS_HEALTH: frozenset[str] = frozenset({
 })
 
 
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (dicts, lists and scalars, as records are stored): ``copy.deepcopy``
+    for anything else. Several times faster than ``copy.deepcopy`` alone, which a 300-record chronology
+    calls for every record."""
+    kind = type(value)
+    if kind is dict:
+        return {key: _copy(item) for key, item in value.items()}
+    if kind is list:
+        return [_copy(item) for item in value]
+    if kind in _SCALARS or value is None:
+        return value
+    return copy.deepcopy(value)
+
+
+_SCALARS = frozenset({str, int, float, bool})
+
+
 def person_fields(level: Level) -> frozenset[str] | None:
     """The person keys a level carries; None means every key (``full``)."""
     if level >= Level.FULL:
@@ -56,7 +73,7 @@ def filter_person(data: Mapping[str, Any], level: Level, *, identity_level: Leve
             return True
         return key in PERSON_MINIMAL and (identity is None or key in identity)
 
-    return {key: copy.deepcopy(value) for key, value in data.items() if carried(key)}
+    return {key: _copy(value) for key, value in data.items() if carried(key)}
 
 
 def filter_record(data: Mapping[str, Any], level: Level, *, about_refs: Collection[str] = ()) -> dict[str, Any]:
@@ -67,11 +84,11 @@ def filter_record(data: Mapping[str, Any], level: Level, *, about_refs: Collecti
     addresses, the incident address and the factual details; ``full`` is the record as made.
     """
     if level >= Level.FULL:
-        return copy.deepcopy(dict(data))
+        return {key: _copy(value) for key, value in data.items()}
     if level <= Level.NONE:
         return {}
     keys = RECORD_HEALTH if level >= Level.HEALTH else RECORD_MINIMAL
-    out = {k: copy.deepcopy(v) for k, v in data.items() if k in keys}
+    out = {k: _copy(v) for k, v in data.items() if k in keys}
     people = data.get("people")
     if isinstance(people, list):
         kept = []
@@ -83,5 +100,5 @@ def filter_record(data: Mapping[str, Any], level: Level, *, about_refs: Collecti
         out["people"] = kept
     details = data.get("details")
     if level >= Level.HEALTH and isinstance(details, Mapping):
-        out["details"] = {k: copy.deepcopy(v) for k, v in details.items() if k in DETAILS_HEALTH}
+        out["details"] = {k: _copy(v) for k, v in details.items() if k in DETAILS_HEALTH}
     return out
