@@ -158,29 +158,32 @@ def chronology_rows(entries: Iterable[Any]) -> str:
     day = _Days()
     incident_url = reverse("web:incident", args=["AGENCY", "RECORD"])
     words: dict[tuple[str, object], str] = {}
+    levels: dict[str | None, str] = {}
 
-    def word(family: str, code: object) -> str:  # the same few labels, hundreds of rows: look each up once
+    def word(family: str, code: object) -> str:  # the same few labels, hundreds of rows: each looked up once
         key = (family, code)
         if key not in words:
-            words[key] = label_for(family, code)
+            words[key] = _esc(label_for(family, code))
         return words[key]
 
     rows = []
     for e in entries:
-        what: str = _esc(word("kind", e.kind))
+        what: str = word("kind", e.kind)
         if e.is_incident:
             what = f'<a class="govuk-link" href="{_record_url(incident_url, e.agency, e.record_id)}">{what}</a>'
         if e.significance == 3:
             what += f'<br><strong class="govuk-tag govuk-tag--red">{significant}</strong>'
         if e.roles:
-            what += f'<br><span class="govuk-body-s">{_esc(", ".join(word("role", r) for r in e.roles))}</span>'
+            what += f'<br><span class="govuk-body-s">{", ".join(word("role", r) for r in e.roles)}</span>'
         elif e.found_from_history:
             what += f'<br><span class="govuk-body-s">{lived}</span>'
         facts = "<br>".join(
-            f'<span class="govuk-body-s">{_esc(word("fact", code))}: '
-            f'{_esc(word(_FACT_FAMILY[code], value) if code in _FACT_FAMILY else value)}</span>'
+            f'<span class="govuk-body-s">{word("fact", code)}: '
+            f'{word(_FACT_FAMILY[code], value) if code in _FACT_FAMILY else _esc(value)}</span>'
             for code, value in e.facts)
-        summary = (_level_tag(e.level) + " " if e.level else "") + facts
+        if e.level and e.level not in levels:
+            levels[e.level] = _level_tag(e.level)
+        summary = (levels[e.level] + " " if e.level else "") + facts
         if e.text:
             summary += (f'<p class="govuk-body-s govuk-!-margin-bottom-0 openmash-pre">{_esc(e.author)}: '
                         f'{_esc(e.text)}</p>')
@@ -189,7 +192,7 @@ def chronology_rows(entries: Iterable[Any]) -> str:
             when += f'<br><span class="govuk-body-s">{until} {_esc(day(e.ended_at))}</span>'
         marked = " openmash-row--significant" if e.significance == 3 else ""
         rows.append(f'<tr class="govuk-table__row{marked}"><td class="govuk-table__cell openmash-nowrap">{when}</td>'
-                    f'<td class="govuk-table__cell">{_esc(word("agency", e.agency))}</td>'
+                    f'<td class="govuk-table__cell">{word("agency", e.agency)}</td>'
                     f'<td class="govuk-table__cell">{what}</td><td class="govuk-table__cell">{summary}</td></tr>')
     return mark_safe("\n".join(rows))  # noqa: S308 - every value above is escaped
 
