@@ -37,6 +37,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=120)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread when > 1)")
     parser.add_argument("--locust", default=shutil.which("locust") or "locust")
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args()
@@ -49,7 +50,8 @@ def main() -> int:
            "OPENMASH_TESTING": "1"}
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), "openmash.config.wsgi", "--bind", f"127.0.0.1:{PORT}",
-         "--workers", str(args.workers), "--access-logfile", "-", "--log-level", "warning"],
+         "--workers", str(args.workers), "--threads", str(args.threads), "--access-logfile", "-",
+         "--log-level", "warning"],
         env=env, stdout=(folder / "access.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
         for _ in range(60):
@@ -59,11 +61,14 @@ def main() -> int:
             except OSError:
                 time.sleep(1)
         csv_prefix = folder / "locust"
+        load_before, cpu_before = os.getloadavg()[0], _tree_cpu(server.pid)
         subprocess.run([args.locust, "-f", str(Path(__file__).with_name("locustfile_casework.py")), "--headless",
                         "-u", str(args.users), "-r", str(max(1, args.users // 20)), "-t", f"{args.seconds}s",
                         "--host", f"http://127.0.0.1:{PORT}", "--csv", str(csv_prefix), "--only-summary"],
                        check=False, env={**os.environ})
         rows = list(csv.DictReader((folder / "locust_stats.csv").open()))
+        server_cpu = _tree_cpu(server.pid) - cpu_before
+        load = (load_before, os.getloadavg()[0])
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -71,11 +76,28 @@ def main() -> int:
         print(f"{row['Name']:32} n={row['Request Count']:>6} fail={row['Failure Count']:>4} "
               f"p50={row['50%']:>5} p95={row['95%']:>5} rps={float(row['Requests/s']):.1f}")
     pages = [r for r in rows if r["Name"] not in {"Aggregated", "sign-in"}]
+    served = sum(int(r["Request Count"]) for r in pages)
+    print(f"server CPU (gunicorn, all workers) {server_cpu:.1f} s for {served} pages: "
+          f"{server_cpu / max(1, served) * 1000:.0f} ms per page; load average {load[0]:.1f} -> {load[1]:.1f}")
     failures = sum(int(r["Failure Count"]) for r in rows)
     ok = failures == 0 and all(float(r["95%"]) < 300 for r in pages)
     if not args.no_docs:
         write_docs(rows, args)
     return 0 if ok else 1
+
+
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its live children (gunicorn and its workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def write_docs(rows: list[dict[str, str]], args: argparse.Namespace) -> None:
