@@ -88,6 +88,8 @@ def load(lines: Iterable[StoredLine], *, model_version: str, progress: Callable[
             # A bulk load needs no rollback journal (the file is thrown away if it fails); WAL comes back after.
             cursor.execute("PRAGMA journal_mode=OFF")
             cursor.execute("PRAGMA synchronous=OFF")
+            # The key table's primary key (key, person_id) cannot be dropped: keep its B-tree in memory while loading.
+            cursor.execute("PRAGMA cache_size=-2000000")
     n = 0
     persons: set[int] = set()
     key_rows = 0
@@ -169,9 +171,12 @@ def load(lines: Iterable[StoredLine], *, model_version: str, progress: Callable[
     return timings
 
 
-def _insert_keys(connection: Any, table: str, keys: list[tuple[str, int]]) -> int:
-    if not keys:
+def _insert_keys(connection: Any, table: str, text_keys: list[tuple[str, int]]) -> int:
+    from openmash.identity.blocking_index import stored_keys
+
+    if not text_keys:
         return 0
+    keys = list(zip(stored_keys([k for k, _ in text_keys]), [p for _, p in text_keys], strict=True))
     if connection.vendor == "postgresql":
         import psycopg
 
@@ -193,7 +198,7 @@ def _drop_key_indexes(connection: Any) -> list[str]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('u', 'f')",
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f')",
                 [table])
             for name, definition in cursor.fetchall():
                 cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')

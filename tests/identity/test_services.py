@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from openmash.identity import queries, services
+from openmash.identity.blocking_index import stored_key, stored_keys
 from openmash.identity.exports import write_links_csv
 from openmash.identity.models import BlockingKey, LinkEvent, MentionLink, Person
 from openmash.intake.services import ingest_files
@@ -138,10 +139,10 @@ def test_a_batch_rebuild_links_a_backfill_and_a_second_rebuild_rewrites_nothing(
     for link in MentionLink.objects.select_related("mention"):
         assert link.features["rv"] == link.mention.version_id
         expected.setdefault(link.person_id, set()).update(blocking_keys(MentionFeatures.from_json(link.features)))
-    held: dict[int, set[str]] = {}
+    held: dict[int, set[int]] = {}
     for key, owner in BlockingKey.objects.values_list("key", "person_id"):
         held.setdefault(owner, set()).add(key)
-    assert held == expected
+    assert held == {person: set(stored_keys(keys)) for person, keys in expected.items()}
     second = rebuild.rebuild_links(actor=Actor.system("test"), engine="splink")
     assert (second["links_written"], second["features_reused"], second["key_rows_written"]) == (0, 3, 0)
     assert {link.mention.record.record_id: link.person_id
@@ -160,9 +161,24 @@ def test_a_household_is_one_address_whether_or_not_a_record_gave_its_uprn(tmp_pa
     assert set(queries.household_of(child_id, dt.date(2024, 12, 10))) == {child_id, mother_id}
 
 
-def test_the_database_applies_the_candidate_rule_as_the_linker_does(tmp_path):
+def _holders() -> dict[str, set[str]]:
+    """Every blocking key (as text) a person is indexed under, with its holders, read from the stored index."""
     from collections import defaultdict
 
+    from openmash.identity.domain.blocking import blocking_keys
+    from openmash.identity.domain.features import MentionFeatures
+
+    texts = {"X:JOHN|SMITH", "SY:SMITH|1980"}
+    for features in MentionLink.objects.values_list("features", flat=True):
+        texts |= blocking_keys(MentionFeatures.from_json(features))
+    text_of = dict(zip(stored_keys(sorted(texts)), sorted(texts), strict=True))
+    holders: dict[str, set[str]] = defaultdict(set)
+    for key, person in BlockingKey.objects.values_list("key", "person_id"):
+        holders[text_of[key]].add(str(person))
+    return holders
+
+
+def test_the_database_applies_the_candidate_rule_as_the_linker_does(tmp_path):
     from openmash.identity.domain.linker import SMALL_BLOCK, candidate_people
     from openmash.identity.services import DatabaseStore
 
@@ -175,16 +191,14 @@ def test_the_database_applies_the_candidate_rule_as_the_linker_does(tmp_path):
                                     address={"lines": [f"{i + 1} Mill Lane"], "town": "Boston", "postcode": f"PE21 {i % 9 + 1}AA"})])
                for i, name in enumerate(given)]
     ingest(tmp_path, *records)
-    holders: dict[str, set[str]] = defaultdict(set)
-    for key, person in BlockingKey.objects.values_list("key", "person_id"):
-        holders[key].add(str(person))
+    holders = _holders()
     assert max(len(h) for h in holders.values()) > SMALL_BLOCK
     store = DatabaseStore({}, "")
     probes = [
         {"SY:NASH|1978"},  # one broad key alone: nobody
         {"SY:NASH|1978", "GY:ANN|1978"},  # a broad key and a narrow one
         {"SY:NASH|1978", "X:ANN|NASH", "BD:1978-02-02"},
-        set(holders),  # every key at once
+        set(holders),  # every key held, at once
     ]
     for keys in probes:
         expected = candidate_people({k: holders[k] for k in keys if k in holders})
@@ -192,8 +206,6 @@ def test_the_database_applies_the_candidate_rule_as_the_linker_does(tmp_path):
 
 
 def test_a_key_held_by_more_than_max_block_people_is_broad_however_many_hold_it(tmp_path):
-    from collections import defaultdict
-
     from openmash.identity.domain.linker import MAX_BLOCK, candidate_people
     from openmash.identity.services import DatabaseStore
 
@@ -204,11 +216,9 @@ def test_a_key_held_by_more_than_max_block_people_is_broad_however_many_hold_it(
                                                      "postcode": f"PE21 {i + 1}AA"})]) for i in range(3)])
     # National scale: many more John Smiths than MAX_BLOCK, and a broad block of Smiths born in 1980.
     extra = Person.objects.bulk_create([Person(person_id=f"PX{i:05d}") for i in range(MAX_BLOCK + 40)])
-    BlockingKey.objects.bulk_create([BlockingKey(key="X:JOHN|SMITH", person=p) for p in extra])
-    BlockingKey.objects.bulk_create([BlockingKey(key="SY:SMITH|1980", person=p) for p in extra[:40]])
-    holders: dict[str, set[str]] = defaultdict(set)
-    for key, person in BlockingKey.objects.values_list("key", "person_id"):
-        holders[key].add(str(person))
+    BlockingKey.objects.bulk_create([BlockingKey(key=stored_key("X:JOHN|SMITH"), person=p) for p in extra])
+    BlockingKey.objects.bulk_create([BlockingKey(key=stored_key("SY:SMITH|1980"), person=p) for p in extra[:40]])
+    holders = _holders()
     assert len(holders["X:JOHN|SMITH"]) > MAX_BLOCK + 1
     store = DatabaseStore({}, "")
     linked = {str(p) for p in MentionLink.objects.values_list("person_id", flat=True)}
@@ -237,7 +247,7 @@ def test_a_new_version_whose_person_fits_someone_else_moves_and_undo_moves_it_ba
            name="correction.jsonl")
     assert queries.person_id_of("police", "POL-1", "p1") == second
     assert LinkEvent.objects.filter(kind=LinkEvent.Kind.RELINK).count() == 1
-    assert not BlockingKey.objects.filter(person__person_id=first, key__startswith="SD:KOWALSKA").exists()
+    assert not BlockingKey.objects.filter(person__person_id=first, key=stored_key("SD:KOWALSKA|1990-02-03")).exists()
     call_command("link", "undo")
     assert queries.person_id_of("police", "POL-1", "p1") == first
 
@@ -268,3 +278,19 @@ def test_withdrawing_the_only_record_that_bridged_a_merge_splits_it_again(tmp_pa
     assert queries.person_id_of("police", "POL-1", "p1") == older
     split = LinkEvent.objects.get(kind=LinkEvent.Kind.SPLIT)
     assert split.evidence["reason"] == "the only record bridging them was withdrawn"
+
+
+def test_after_the_index_secret_changes_rekey_rebuilds_the_index_and_matching_finds_people_again(tmp_path, settings):
+    from openmash.identity import blocking_index, rebuild
+    from openmash.platform.audit import Actor
+
+    ingest(tmp_path, record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]))
+    before = set(BlockingKey.objects.values_list("key", flat=True))
+    settings.OPENMASH_INDEX_KEY = b"a new deployment secret"
+    with pytest.raises(blocking_index.IndexSecretMismatchError):
+        stored_key("X:GOSIA|SZYMANSKA")
+    assert rebuild.rekey(actor=Actor.system("test")) == len(before)
+    assert not before & set(BlockingKey.objects.values_list("key", flat=True))
+    ingest(tmp_path, record("POL-1", people=[adult(given_names="Gosia")]), name="again.jsonl")
+    assert queries.person_id_of("police", "POL-1", "p1") == queries.person_id_of("gp", "GP-1", "p1")
+    blocking_index.forget_check()

@@ -16,6 +16,7 @@ from typing import Any
 import environ
 from django.utils.csp import CSP
 
+from openmash.identity.blocking_index import load_secret as load_index_secret
 from openmash.platform.fieldkeys import load_keys
 
 env = environ.Env()
@@ -32,6 +33,8 @@ if PRODUCTION and len(SECRET_KEY) < 50:
     raise environ.ImproperlyConfigured("OPENMASH_SECRET_KEY (50+ random characters) is required in production")
 # Field-level encryption at rest (narrative text, confidential addresses): Fernet keys, newest first.
 OPENMASH_FIELD_KEYS = load_keys(os.environ, var_dir=VAR_DIR, production=PRODUCTION)
+# The blocking index stores keyed hashes of the keys (identity.blocking_index): the secret, bytes.
+OPENMASH_INDEX_KEY = load_index_secret(os.environ, secret_key=SECRET_KEY)
 ALLOWED_HOSTS = env.list("OPENMASH_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 INSTALLED_APPS = [

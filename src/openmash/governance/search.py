@@ -52,12 +52,13 @@ def may_search(viewer: Viewer) -> bool:
 
 
 def _candidates(query: SearchQuery) -> list[str]:
+    from openmash.identity.blocking_index import stored_keys
     from openmash.identity.models import BlockingKey, Residence
 
     keys = search_keys(query)
     ids: Iterable[str | None]
     if keys:
-        ids = (BlockingKey.objects.filter(key__in=sorted(keys)).values_list("person__person_id", flat=True)
+        ids = (BlockingKey.objects.filter(key__in=stored_keys(sorted(keys))).values_list("person__person_id", flat=True)
                .distinct()[:CANDIDATE_LIMIT])
     else:  # postcode and date of birth only: nobody's name to block on
         ids = (Residence.objects.filter(postcode=query.postcode_normalised)

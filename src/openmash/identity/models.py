@@ -37,7 +37,8 @@ class MentionLink(models.Model):
     """Which person a person-in-record is, with the evidence. One per linked mention."""
 
     mention = models.OneToOneField("intake.Mention", on_delete=models.CASCADE, related_name="link")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="links")
+    #: Indexed by ``mentionlink_person``; not twice.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="links", db_index=False)
     probability = models.FloatField()
     method = models.CharField(max_length=32, choices=LinkMethod.choices)
     explanation = models.JSONField(default=dict)
@@ -54,17 +55,31 @@ class MentionLink(models.Model):
 
 
 class BlockingKey(models.Model):
-    """One blocking key held by one person (``domain.blocking``): the candidate index."""
+    """One blocking key held by one person (``domain.blocking``): the candidate index.
 
-    key = models.CharField(max_length=200)
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="blocking_keys")
+    ``key`` is the key's keyed 64-bit hash (``blocking_index.stored_key``), never its text. The primary key is
+    ``(key, person)``: one key's holders sit together in one B-tree leaf page, read by an index-only scan.
+    """
+
+    pk = models.CompositePrimaryKey("key", "person")
+    key = models.BigIntegerField()
+    #: Indexed by ``blockingkey_person`` (merges and rekeys read a person's keys); not twice.
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="blocking_keys", db_index=False)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["key", "person"], name="blockingkey_once_per_person")]
         indexes = [models.Index(fields=["person"], name="blockingkey_person")]
 
     def __str__(self) -> str:
-        return self.key
+        return f"{self.key:016x}"
+
+
+class BlockingIndex(models.Model):
+    """The fingerprint of the secret the blocking keys were hashed under (one row: ``blocking_index.check_secret``)."""
+
+    fingerprint = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.fingerprint
 
 
 class LinkageModel(models.Model):

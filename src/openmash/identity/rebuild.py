@@ -37,6 +37,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from rich.progress import Progress
 
+from openmash.identity.blocking_index import stored_keys
 from openmash.identity.domain.blocking import blocking_keys
 from openmash.identity.domain.features import FEATURES_VERSION, MentionFeatures, mention_features
 from openmash.identity.domain.linker import InMemoryStore, MentionKey, link_record
@@ -516,18 +517,19 @@ def _python_key_rows(people: _People, person_of: list[int], targets: set[int]) -
 
 
 def insert_key_rows(rows: Iterable[tuple[str, int]]) -> int:
-    """Write ``(key, person)`` rows: COPY on PostgreSQL, multi-row INSERTs on SQLite."""
+    """Write ``(key, person)`` rows, each key in its stored form (``blocking_index``): COPY on PostgreSQL,
+    multi-row INSERTs on SQLite."""
     table = BlockingKey._meta.db_table
     written = 0
-    if connection.vendor == "postgresql":
-        with _copy(f"COPY {table} (key, person_id) FROM STDIN") as copy:  # noqa: S608 - table name only
-            for row in rows:
-                copy.write_row(row)
-                written += 1
-        return written
     with connection.cursor() as cursor:
         for chunk in batched(rows, 50_000):
-            cursor.executemany(f"INSERT INTO {table} (key, person_id) VALUES (%s, %s)", chunk)  # noqa: S608
+            hashed = list(zip(stored_keys([k for k, _ in chunk]), [p for _, p in chunk], strict=True))
+            if connection.vendor == "postgresql":
+                with _copy(f"COPY {table} (key, person_id) FROM STDIN") as copy:  # noqa: S608 - table name only
+                    for row in hashed:
+                        copy.write_row(row)
+            else:
+                cursor.executemany(f"INSERT INTO {table} (key, person_id) VALUES (%s, %s)", hashed)  # noqa: S608
             written += len(chunk)
     return written
 
@@ -539,6 +541,7 @@ def insert_key_batches(batches: Iterable[Any]) -> int:
                                for row in zip(part.column(0).to_pylist(), part.column(1).to_pylist(), strict=True))
     import io
 
+    import pyarrow as pa
     import pyarrow.csv as pa_csv
 
     written = 0
@@ -546,10 +549,44 @@ def insert_key_batches(batches: Iterable[Any]) -> int:
     with _copy(f"COPY {BlockingKey._meta.db_table} (key, person_id) FROM STDIN (FORMAT csv)") as copy:  # noqa: S608
         for part in batches:
             buffer = io.BytesIO()
-            pa_csv.write_csv(part, buffer, options)
+            hashed = pa.array(stored_keys(part.column(0).to_pylist()), pa.int64())
+            pa_csv.write_csv(pa.record_batch([hashed, part.column(1)], names=["key", "person"]), buffer, options)
             copy.write(buffer.getbuffer())
             written += part.num_rows
     return written
+
+
+def rekey(*, actor: Actor) -> int:
+    """Rebuild the blocking index from every link's features, under the index secret in force (after the secret
+    changed, or after ``OPENMASH_REKEY_AFTER_MIGRATE``); returns the key rows written. Links are not touched."""
+    from openmash.identity import blocking_index
+    from openmash.identity.models import BlockingIndex
+
+    secret = bytes(blocking_index._secret())
+    with transaction.atomic():
+        BlockingIndex.objects.update_or_create(pk=1, defaults={"fingerprint": blocking_index.fingerprint(secret)})
+        blocking_index.forget_check()
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {BlockingKey._meta.db_table}")  # noqa: S608 - table name only
+        restore = drop_key_indexes()
+        written = insert_key_rows(_link_key_rows())
+        restore_key_indexes(restore)
+        record_event(actor=actor, action="identity.index_rekeyed", object_type="blocking_index", object_id="1",
+                     purpose="linkage", details={"key_rows": written})
+    return written
+
+
+def _link_key_rows() -> Iterator[tuple[str, int]]:
+    """``(key, person)`` for every key of every person, from the features stored on its links."""
+    rows = MentionLink.objects.order_by("person_id").values_list("person_id", "features").iterator(chunk_size=5000)
+    person: int | None = None
+    keys: set[str] = set()
+    for owner, features in rows:
+        if owner != person:
+            yield from ((key, person) for key in keys if person is not None)
+            person, keys = owner, set()
+        keys |= blocking_keys(MentionFeatures.from_json(features))
+    yield from ((key, person) for key in keys if person is not None)
 
 
 def drop_key_indexes() -> list[str]:
@@ -563,7 +600,7 @@ def drop_key_indexes() -> list[str]:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                           "WHERE conrelid = %s::regclass AND contype IN ('u', 'f')", [table])
+                           "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f')", [table])
             for name, definition in cursor.fetchall():
                 cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
                 restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')

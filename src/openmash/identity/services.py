@@ -18,18 +18,11 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from openmash.identity.blocking_index import KIND_NAME, KIND_NARROW, KIND_STRONG, key_kind, stored_keys
 from openmash.identity.domain import linker
 from openmash.identity.domain.blocking import blocking_keys
 from openmash.identity.domain.features import MentionFeatures, mention_features
-from openmash.identity.domain.linker import (
-    MAX_BLOCK,
-    NARROW_ONLY,
-    SMALL_BLOCK,
-    LinkDecision,
-    MentionKey,
-    is_narrow_only_key,
-    is_strong_key,
-)
+from openmash.identity.domain.linker import MAX_BLOCK, SMALL_BLOCK, LinkDecision, MentionKey
 from openmash.identity.domain.scoring import LinkageModel as ScoringModel
 from openmash.identity.domain.scoring import PairScore
 from openmash.identity.models import (
@@ -109,42 +102,55 @@ class DatabaseStore:
             link.mention_id: link for link in MentionLink.objects.filter(mention_id__in=[m.pk for m in mentions.values()])
         }
         self._merged: dict[str, str] = {}
-        #: Keys each person is known to hold (from lookups), so only new keys are written.
-        self._held: dict[str, set[str]] = {}
+        #: Keys (stored form) each person is known to hold (from the candidate read), so only new keys are written.
+        self._held: dict[str, set[int]] = {}
         #: New links and keys wait here and go out together (``flush``) before the next read or at the end of the
         #: record: on PostgreSQL in one statement, elsewhere in one multi-row INSERT per table, without the ORM.
         self._new_links: list[MentionLink] = []
-        self._new_keys: list[tuple[int, str]] = []
+        self._new_keys: list[tuple[int, int]] = []
+        #: Each blocking key's stored form, computed once per record.
+        self._stored: dict[str, int] = {}
+
+    def _stored_keys(self, keys: Iterable[str]) -> list[int]:
+        missing = [k for k in keys if k not in self._stored]
+        if missing:
+            self._stored.update(zip(missing, stored_keys(missing), strict=True))
+        return [self._stored[k] for k in keys]
 
     def candidate_mentions(self, keys: Iterable[str]) -> dict[str, list[MentionFeatures]]:
         """``domain.linker.candidate_people`` and their mentions' features, in one query: only the people to
-        score leave the database."""
+        score leave the database, each with the mention's keys it already holds (not written again)."""
         wanted = sorted(set(keys))
         if not wanted:
             return {}
         self.flush()
         links_table = MentionLink._meta.db_table
-        held, held_params = _held_sql(wanted)
+        held, held_params = _held_sql(self._stored_keys(wanted), [key_kind(k) for k in wanted])
         # The rule of candidate_people: any strong key or a key held by at most SMALL_BLOCK people; else
         # at least two keys held by at most MAX_BLOCK people each, NARROW_ONLY keys aside. Only identifiers and
         # constants are interpolated.
+        keys_of = "string_agg(CAST(held.key AS text), ',')" if connection.vendor == "postgresql" else "group_concat(held.key)"
         sql = f"""
             WITH held AS ({held}),
             sizes AS (SELECT key, count(*) AS n FROM held GROUP BY key),
             chosen AS (
-                SELECT held.person_id FROM held JOIN sizes ON sizes.key = held.key
+                SELECT held.person_id, {keys_of} AS keys FROM held JOIN sizes ON sizes.key = held.key
                 GROUP BY held.person_id
-                HAVING sum(CASE WHEN sizes.n <= %s OR held.key LIKE 'N:%%' OR held.key LIKE 'A:%%' THEN 1 ELSE 0 END) > 0
-                    OR sum(CASE WHEN sizes.n <= %s AND NOT ({_NARROW_ONLY_SQL}) THEN 1 ELSE 0 END) >= 2
+                HAVING sum(CASE WHEN sizes.n <= {SMALL_BLOCK} OR held.kind = {KIND_STRONG} THEN 1 ELSE 0 END) > 0
+                    OR sum(CASE WHEN sizes.n <= {MAX_BLOCK} AND held.kind <> {KIND_NARROW} THEN 1 ELSE 0 END) >= 2
             )
-            SELECT person_id, features FROM {links_table} WHERE person_id IN (SELECT person_id FROM chosen)
+            SELECT chosen.person_id, chosen.keys, link.features FROM chosen
+            JOIN {links_table} AS link ON link.person_id = chosen.person_id
         """  # noqa: S608
         out: dict[str, list[MentionFeatures]] = {}
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*held_params, SMALL_BLOCK, MAX_BLOCK])
-            for person_id, features in cursor.fetchall():
+            cursor.execute(sql, held_params)
+            for person_id, held_keys, features in cursor.fetchall():
                 data = json.loads(features) if isinstance(features, str | bytes) else features
-                out.setdefault(str(person_id), []).append(MentionFeatures.from_json(data))
+                person = str(person_id)
+                if person not in out:
+                    self._held.setdefault(person, set()).update(int(k) for k in held_keys.split(","))
+                out.setdefault(person, []).append(MentionFeatures.from_json(data))
         return out
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]:
@@ -211,7 +217,7 @@ class DatabaseStore:
 
     def add_keys(self, person: str, keys: Iterable[str]) -> None:
         held = self._held.setdefault(person, set())
-        missing = [k for k in keys if k not in held]
+        missing = [k for k in self._stored_keys(sorted(keys)) if k not in held]
         if missing:
             self._new_keys.extend((int(person), k) for k in missing)
             held.update(missing)
@@ -239,7 +245,7 @@ class DatabaseStore:
                        [q.linked_at for q in links]]
         if self._new_keys:
             parts.append(f"k AS (INSERT INTO {BlockingKey._meta.db_table} (key, person_id) "  # noqa: S608
-                         "SELECT * FROM unnest(%s::varchar[], %s::bigint[]) ON CONFLICT DO NOTHING)")
+                         "SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING)")
             params += [[k for _, k in self._new_keys], [p for p, _ in self._new_keys]]
         if residences:
             parts.append(f"r AS (INSERT INTO {Residence._meta.db_table} (mention_id, household_key, postcode, "  # noqa: S608
@@ -315,51 +321,36 @@ class DatabaseStore:
         )
 
 
-#: ``held.key`` is a ``NARROW_ONLY`` key.
-_NARROW_ONLY_SQL = " OR ".join(f"held.key LIKE '{prefix}%%'" for prefix in NARROW_ONLY)
 #: SQLite refuses a compound SELECT of more than 500 parts.
 _SQLITE_MAX_UNION = 400
+#: How many holders of a key are read, by its kind (``blocking_index.key_kind``): a strong key's all; a
+#: name-based key's up to MAX_BLOCK + 1 only (a key held by more people, John Smith at national scale, counts as
+#: broad whatever its true size, so the read stays bounded however large the index grows); a ``NARROW_ONLY``
+#: key's up to SMALL_BLOCK + 1 (beyond, it finds nothing).
+_READ_LIMIT = {KIND_STRONG: None, KIND_NARROW: SMALL_BLOCK + 1, KIND_NAME: MAX_BLOCK + 1}
 
 
-def _held_sql(keys: Sequence[str]) -> tuple[str, list[Any]]:
-    """(key, person_id) rows for the keys, each name-based key's holders read up to MAX_BLOCK + 1 only: a key
-    held by more people (John Smith at national scale) counts as broad whatever its true size, so the read
-    stays bounded however large the index grows; a ``NARROW_ONLY`` key's up to SMALL_BLOCK + 1 (beyond, it finds
-    nothing). Strong keys are read whole."""
+def _held_sql(keys: Sequence[int], kinds: Sequence[int]) -> tuple[str, list[Any]]:
+    """``(key, kind, person_id)`` rows: the holders of each stored key, read up to its kind's limit."""
     table = BlockingKey._meta.db_table
     if connection.vendor == "postgresql":
-        # Only identifiers and constants are interpolated.
-        sql = (f"SELECT w.key, h.person_id FROM unnest(%s::varchar[]) AS w(key) CROSS JOIN LATERAL ("  # noqa: S608
-               f"SELECT person_id FROM {table} WHERE key = w.key "
-               f"LIMIT CASE WHEN w.key LIKE 'N:%%' OR w.key LIKE 'A:%%' THEN NULL "
-               f"WHEN {_NARROW_ONLY_SQL.replace('held.key', 'w.key')} THEN {SMALL_BLOCK + 1} ELSE {MAX_BLOCK + 1} END) AS h")
-        return sql, [list(keys)]
+        # Each key's holders by an index-only scan of the primary key (key, person_id). Only identifiers are
+        # interpolated; the keys, kinds and limits are bound arrays.
+        sql = (f"SELECT w.key, w.kind, h.person_id FROM unnest(%s::bigint[], %s::int[], %s::int[]) AS w(key, kind, n) "  # noqa: S608
+               f"CROSS JOIN LATERAL (SELECT person_id FROM {table} WHERE key = w.key LIMIT w.n) AS h")
+        return sql, [list(keys), list(kinds), [_READ_LIMIT[k] for k in kinds]]
     if len(keys) > _SQLITE_MAX_UNION:
         # A record naming many people: the unbounded read, the same rule.
-        return f"SELECT key, person_id FROM {table} WHERE key IN ({', '.join(['%s'] * len(keys))})", list(keys)  # noqa: S608
-    parts = [f"SELECT key, person_id FROM (SELECT key, person_id FROM {table} WHERE key = %s"  # noqa: S608
-             f"{_limit(key)}) AS k{i}" for i, key in enumerate(keys)]
+        kind_of = dict(zip(keys, kinds, strict=True))
+        strong = [k for k in keys if kind_of[k] == KIND_STRONG] or [0]
+        narrow = [k for k in keys if kind_of[k] == KIND_NARROW] or [0]
+        return (f"SELECT key, CASE WHEN key IN ({', '.join(map(str, strong))}) THEN {KIND_STRONG} "  # noqa: S608
+                f"WHEN key IN ({', '.join(map(str, narrow))}) THEN {KIND_NARROW} ELSE {KIND_NAME} END AS kind, person_id "
+                f"FROM {table} WHERE key IN ({', '.join(['%s'] * len(keys))})", list(keys))
+    limits = {kind: "" if n is None else f" LIMIT {n}" for kind, n in _READ_LIMIT.items()}
+    parts = [f"SELECT key, {kind} AS kind, person_id FROM (SELECT key, person_id FROM {table} WHERE key = %s"  # noqa: S608
+             f"{limits[kind]}) AS k{i}" for i, kind in enumerate(kinds)]
     return " UNION ALL ".join(parts), list(keys)
-
-
-def _limit(key: str) -> str:
-    if is_strong_key(key):
-        return ""
-    return f" LIMIT {SMALL_BLOCK + 1 if is_narrow_only_key(key) else MAX_BLOCK + 1}"
-
-
-def add_blocking_keys(person: int, keys: Sequence[str]) -> None:
-    """Give ``person`` these keys (those it holds already are skipped by the database), in one statement:
-    the real-time path writes a few dozen keys per new person, and model instances would cost more than the SQL."""
-    table = BlockingKey._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(f"INSERT INTO {table} (key, person_id) SELECT unnest(%s::varchar[]), %s "  # noqa: S608
-                           "ON CONFLICT DO NOTHING", [list(keys), person])
-        else:
-            rows = ", ".join(["(%s, %s)"] * len(keys))
-            cursor.execute(f"INSERT OR IGNORE INTO {table} (key, person_id) VALUES {rows}",  # noqa: S608
-                           [value for key in keys for value in (key, person)])
 
 
 def stored_features(features: MentionFeatures, mention: Mention) -> dict[str, Any]:
@@ -390,7 +381,8 @@ def _rebuild_keys(person: int) -> None:
     keys: set[str] = set()
     for features in MentionLink.objects.filter(person_id=person).values_list("features", flat=True):
         keys |= blocking_keys(MentionFeatures.from_json(features))
-    BlockingKey.objects.bulk_create([BlockingKey(key=k, person_id=person) for k in keys], ignore_conflicts=True)
+    BlockingKey.objects.bulk_create([BlockingKey(key=k, person_id=person) for k in stored_keys(keys)],
+                                    ignore_conflicts=True)
 
 
 class NothingToUndoError(Exception):

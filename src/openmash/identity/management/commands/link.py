@@ -1,4 +1,4 @@
-"""openmash link — the person index: train, rebuild, explain, undo, review."""
+"""openmash link — the person index: train, rebuild, rekey, explain, undo, review."""
 
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ class Command(BaseCommand):
                              help="memory: replay the real-time linker record by record; splink: link everything at "
                                   "once, Splink (DuckDB) scoring the real-time candidate pairs, same guards; spark: "
                                   "the same on Splink's Spark backend (local mode; needs pyspark and Java 17).")
+        sub.add_parser("rekey", help="Rebuild the blocking index from the links, under the index secret in force "
+                                     "(OPENMASH_INDEX_KEY, else SECRET_KEY): after either changed.")
         explain = sub.add_parser("explain", help="Why a person-in-record joined its person.")
         explain.add_argument("mention", metavar="AGENCY:RECORD_ID:REF")
         undo = sub.add_parser("undo", help="Undo a merge, or a person-in-record's move to another person after its record "
@@ -52,6 +54,12 @@ class Command(BaseCommand):
         summary = rebuild.rebuild_links(actor=Actor(options["actor"]), engine=options["engine"],
                                         progress=self.stderr.isatty())
         self.stdout.write(json.dumps(summary))
+
+    def _rekey(self, options: dict[str, Any]) -> None:
+        from openmash.identity import rebuild
+
+        written = rebuild.rekey(actor=Actor(options["actor"]))
+        self.stdout.write(f"blocking index rebuilt: {written} key rows")
 
     def _explain(self, options: dict[str, Any]) -> None:
         from openmash.identity.queries import explain
