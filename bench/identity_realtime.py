@@ -24,6 +24,10 @@ with the Splink twin of our own model (``identity.training``'s comparisons, six 
 term-frequency tables computed once.
 
 The section "Identity" of docs/benchmarks.md is updated (the "Real time" part).
+
+Loading a million people takes a quarter of an hour and is not timing: ``--data DIR --load-only`` prepares, loads
+and keeps each backend's database (outside the benchmark lock), and ``--data DIR --reuse URL`` then times the
+probes on it (once: the probes are stored by the run).
 """
 
 from __future__ import annotations
@@ -116,8 +120,9 @@ def _summary(ms: list[float]) -> dict[str, float]:
             "mean": statistics.fmean(ms)}
 
 
-def db_worker(url: str, folder: Path) -> None:
-    """Own process: migrate, load, then time the identity stage and the live API path per probe."""
+def db_worker(url: str, folder: Path, mode: str = "all") -> None:
+    """Own process: migrate, load, then time the identity stage and the live API path per probe. ``mode`` "load":
+    migrate and load only; "time": the probes only, on a database loaded so (``--load-only``, ``--reuse``)."""
     os.environ["OPENMASH_DATABASE_URL"] = url
     os.environ["OPENMASH_PIPELINE_STAGES"] = ""
     _setup_django()
@@ -135,9 +140,17 @@ def db_worker(url: str, folder: Path) -> None:
     from openmash.platform.audit import Actor
 
     settings.OPENMASH_PIPELINE_STAGES = []
-    call_command("migrate", verbosity=0, skip_checks=True)
-    load_timings = load(read_prepared(str(folder / "stored.jsonl")), model_version=ScoringModel().version,
-                        progress=lambda text: print(text, file=sys.stderr, flush=True))
+    marker = folder / f"loaded-{url.rsplit('/', 1)[-1]}.json"
+    if mode == "time":
+        load_timings = json.loads(marker.read_text())
+    else:
+        call_command("migrate", verbosity=0, skip_checks=True)
+        load_timings = load(read_prepared(str(folder / "stored.jsonl")), model_version=ScoringModel().version,
+                            progress=lambda text: print(text, file=sys.stderr, flush=True))
+        if mode == "load":
+            marker.write_text(json.dumps(load_timings))
+            print(json.dumps({"loaded": url}))
+            return
     truth = json.loads((folder / "truth.json").read_text())
     stored_n = int(load_timings["person_records"])
     ingest_files([folder / "probes.jsonl"], backfill=True)
@@ -318,20 +331,25 @@ def splink_worker(folder: Path, probes: int) -> None:
     print(json.dumps(out))
 
 
-def run_db(name: str, folder: Path) -> dict[str, Any]:
+def run_db(name: str, folder: Path, mode: str = "all", reuse: str | None = None) -> dict[str, Any]:
+    """One database run (``mode`` as ``db_worker``'s); "load" keeps the database and returns its URL."""
     admin_url = os.environ.get("OPENMASH_BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
     database = f"openmash_bench_{uuid.uuid4().hex[:8]}"
-    if name == "sqlite":
+    if reuse:
+        url = reuse
+    elif name == "sqlite":
         url = f"sqlite:///{folder / 'identity.sqlite3'}"
     else:
         subprocess.run(["psql", f"{admin_url}/postgres", "-qc", f"CREATE DATABASE {database}"], check=True)
         url = f"{admin_url}/{database}"
     try:
-        out = subprocess.run([sys.executable, __file__, "--worker", url, str(folder)], cwd=ROOT, check=True,
+        out = subprocess.run([sys.executable, __file__, "--worker", url, str(folder), mode], cwd=ROOT, check=True,
                              stdout=subprocess.PIPE, text=True, env={**os.environ, "OPENMASH_VAR_DIR": str(folder)})
         return dict(json.loads(out.stdout.strip().splitlines()[-1]))
     finally:
-        if name == "postgres":
+        if mode != "all":
+            pass  # kept: loaded for a later timed run, or a loaded database that was timed once (drop it by hand)
+        elif name == "postgres":
             subprocess.run(["psql", f"{admin_url}/postgres", "-qc", f"DROP DATABASE IF EXISTS {database}"], check=False)
         else:
             for suffix in ("", "-wal", "-shm"):
@@ -434,7 +452,7 @@ Linking outcome of the probes:
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--worker"]:
-        db_worker(argv[1], Path(argv[2]))
+        db_worker(argv[1], Path(argv[2]), argv[3] if len(argv) > 3 else "all")
         return 0
     if argv[:1] == ["--splink-worker"]:
         splink_worker(Path(argv[1]), int(argv[2]))
@@ -448,6 +466,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--data", type=Path, help="keep the prepared data in this folder and reuse it when it matches")
     parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--load-only", action="store_true",
+                        help="with --data: prepare, migrate and load each backend's database, keep it and print its "
+                             "URL (loading is not timing: it may run outside the benchmark lock)")
+    parser.add_argument("--reuse", metavar="URL",
+                        help="with --data: time the probes on a database kept by --load-only (one backend; once)")
     args = parser.parse_args(argv)
     results: dict[str, dict[str, Any]] = {}
     splink: dict[str, Any] | None = None
@@ -465,15 +488,18 @@ def main(argv: list[str]) -> int:
             marker.write_text(json.dumps({"args": wanted, "prep": prep}))
         print(f"prepared {args.persons:,} persons in {prep['prepare_s']:.0f} s", flush=True)
         for name in [b for b in args.backends.split(",") if b]:
-            results[name] = r = run_db(name, folder)
+            if args.load_only:
+                print(json.dumps(run_db(name, folder, "load")), flush=True)
+                continue
+            results[name] = r = run_db(name, folder, "time" if args.reuse else "all", args.reuse)
             print(f"{name:9} stage p50 {r['stage']['p50']:.2f} ms p95 {r['stage']['p95']:.2f} ms; api p50 "
                   f"{r['api']['p50']:.2f} ms p95 {r['api']['p95']:.2f} ms; {r['outcome']}", flush=True)
-        if args.splink_probes:
+        if args.splink_probes and not args.load_only:
             splink = run_splink(folder, args.splink_probes)
             for label in ("doc", "twin"):
                 print(f"splink {label:4} predict_between p50 {splink[label]['predict_between']['p50']:.1f} ms "
                       f"p95 {splink[label]['predict_between']['p95']:.1f} ms", flush=True)
-    if not args.no_docs:
+    if not args.no_docs and results:
         write_section("Real time", docs_text(args, prep, results, splink))
     ok = all(r["stage"]["p95"] < TARGET_P95_MS for r in results.values())
     return 0 if ok else 1
