@@ -114,6 +114,8 @@ LINK_METHOD: dict[str, Promise] = {
 LINK_FIELD: dict[str, Promise] = {
     "given": _("Given names"), "surname": _("Family name"), "dob": _("Date of birth"), "sex": _("Sex"),
     "address": _("Address"), "nhs": _("NHS number"), "agency_id": _("Agency person id"),
+    # Where postcodes do not place both addresses, the address is compared part by part.
+    "number": _("Building number"), "street": _("Street"), "town": _("Town"),
 }
 
 LINK_LEVEL: dict[str, Promise] = {
