@@ -13,7 +13,8 @@ real-time linker record by record, which takes hours at national scale. The step
    the pairs are registered with ``register_blocked_pairs_for_predict`` and scored by ``predict``.
 4. **Clustering** here, in Python, with the real-time guards (``domain.clustering.merge_conflict``):
    strong identifiers first, then pairs at or above the link threshold, strongest first; a pair in the
-   review band is counted, never merged.
+   review band, or one that ``domain.clustering.child_match_needs_review`` holds back (as in real time),
+   is counted, never merged.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openmash.identity.domain.clustering import merge_conflict
+from openmash.identity.domain.clustering import child_match_needs_review, merge_conflict
 from openmash.identity.domain.features import MentionFeatures
 from openmash.identity.domain.linker import MAX_BLOCK, NARROW_ONLY, SMALL_BLOCK
-from openmash.identity.domain.scoring import LinkageModel
+from openmash.identity.domain.scoring import LinkageModel, comparison_levels
 
 logger = logging.getLogger(__name__)
 
@@ -146,7 +147,9 @@ def cluster(
     for n, (i, j, p) in enumerate(strong + ordered):
         if progress is not None and n % 100_000 == 0:
             progress(n)
-        if p < model.link_at:
+        if p < model.link_at or (
+            n >= len(strong) and child_match_needs_review(features[i], features[j], comparison_levels(features[i], features[j]))
+        ):
             reviews += 1
             continue
         a, b = root(i), root(j)

@@ -11,16 +11,22 @@
 
 Guards are checked between an incoming mention and every mention of a candidate
 person, and between every pair of mentions of two people about to be merged.
+
+One rule does not refuse but holds back: ``child_match_needs_review`` sends a model
+match involving a child that rests on too little (names and date of birth alone, or
+a dateless mention whose role contradicts the other side's age) to review instead of
+linking it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from openmash.identity.domain.features import MentionFeatures
 from openmash.identity.domain.names import are_nickname_variants, is_known_given_name
-from openmash.identity.domain.scoring import compare_dob, compare_given, compare_surname
+from openmash.identity.domain.scoring import age_on, compare_dob, compare_given, compare_surname
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,4 +113,70 @@ def merge_conflict(left: Sequence[MentionFeatures], right: Sequence[MentionFeatu
     if twins is not None:
         a, b = twins
         return Conflict("twins", f"{' '.join(a.given)} / {' '.join(b.given)} {a.family} born {a.dob}")
+    return None
+
+
+#: Under this age on a record's date, a person is a child.
+ADULT_AGE = 18
+#: Roles that say the person named is an adult, or a child, at the record's date (contract §3.1). Other roles
+#: (subject, victim, household_member...) say nothing about age.
+ADULT_ROLES = frozenset({"parent", "carer", "perpetrator", "other_adult"})
+CHILD_ROLES = frozenset({"child_present", "child_in_household"})
+#: Address levels that say the two addresses agree (whole, or the building number, street or town part).
+_ADDRESS_AGREES = frozenset({"household", "near", "postcode", "district", "street", "building", "town"})
+_PART_AGREES = frozenset({"exact", "typo"})
+_DOB_AGREES = frozenset({"exact", "swap", "near"})
+
+
+def _age(features: MentionFeatures, occurred: str) -> int | None:
+    return age_on(features, dt.date.fromisoformat(occurred))
+
+
+def _is_child(features: MentionFeatures, *dates: str) -> bool:
+    """Under 18 (by date of birth, else estimated age) on any of these record dates."""
+    return any((age := _age(features, day)) is not None and age < ADULT_AGE for day in dates)
+
+
+def _address_agrees(levels: Mapping[str, str | None]) -> bool:
+    if levels.get("address") in _ADDRESS_AGREES:
+        return True
+    return any(levels.get(part) in _PART_AGREES for part in ("number", "street", "town"))
+
+
+def child_match_needs_review(a: MentionFeatures, b: MentionFeatures, levels: Mapping[str, str | None]) -> Conflict | None:
+    """Why a model match of ``a`` and ``b`` (``levels``: ``scoring.comparison_levels``) may not link on its own, or None.
+
+    A match the model scores above the link threshold goes to review instead (a review item, no merge) when
+    it involves a child and rests on too little. Never when the two share a strong identifier — the same
+    valid NHS number, or the same agency's own person id — and never between two adults. Two rules:
+
+    1. **Names and date of birth alone** (``child_names_and_dob_only``): either side is a child — under 18,
+       by its date of birth or estimated age, on the date of either record — the dates of birth agree and
+       the addresses do not: no address on one side, or the address compared and different (level "else"),
+       and where the address is compared part by part none of number, street or town agreeing. Children
+       of one birthday and one common name exist in every county (two Charlie Hicks born 2011-06-24, one in
+       Norwich, one in Diss); for a child, a name and a birthday are not an identity.
+    2. **A dateless mention whose role contradicts the other side's age** (``role_contradicts_age``): one
+       side has neither date of birth nor estimated age, and its role says adult (parent, carer,
+       perpetrator, other_adult) while the other side is under 18 on that mention's record date — or says
+       child (child_present, child_in_household) while the other side is 18 or over then. Names and
+       address are all that can carry such a pair, and a father and his namesake son share both
+       (Nathan Ward, "other_adult" on a police record without a date of birth, is not his son born 2014).
+       A dateless mention whose role says nothing about age (subject, victim, household_member...) still
+       links on names and address: that is how most police and housing records of children are joined,
+       and holding them all would cost far more recall than the namesake risk justifies.
+    """
+    if levels.get("nhs") == "agree" or levels.get("agency_id") == "agree":
+        return None
+    dates = (a.occurred, b.occurred)
+    if levels.get("dob") in _DOB_AGREES and not _address_agrees(levels) and (_is_child(a, *dates) or _is_child(b, *dates)):
+        return Conflict("child_names_and_dob_only", f"{' '.join(a.given)} {a.family} born {a.dob or b.dob}, addresses do not agree")
+    for dateless, dated in ((a, b), (b, a)):
+        if dateless.dob is not None or dateless.birth_years is not None:
+            continue
+        age = _age(dated, dateless.occurred)
+        if age is None:
+            continue
+        if (dateless.role in ADULT_ROLES and age < ADULT_AGE) or (dateless.role in CHILD_ROLES and age >= ADULT_AGE):
+            return Conflict("role_contradicts_age", f"{dateless.role} without a date of birth vs aged {age} on {dateless.occurred}")
     return None

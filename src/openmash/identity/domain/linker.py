@@ -14,7 +14,8 @@ For each person-in-record of an incoming record version:
 3. People named in one record get different people (greedy, strongest first).
 4. At or above the link threshold the mention joins the best candidate; in the
    review band it starts a new person and a review item is raised; below, it starts
-   a new person.
+   a new person. A model match that ``clustering.child_match_needs_review`` holds back
+   (a child on names and date of birth alone...) counts as in the review band.
 5. Any other candidate that the mention matches as strongly is merged into its
    person, unless a guard forbids the merge. A merge keeps the older person's id.
 """
@@ -26,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from openmash.identity.domain.blocking import blocking_keys
-from openmash.identity.domain.clustering import Conflict, merge_conflict, twin_conflict
+from openmash.identity.domain.clustering import Conflict, child_match_needs_review, merge_conflict, twin_conflict
 from openmash.identity.domain.features import MentionFeatures
 from openmash.identity.domain.scoring import LinkageModel, PairScore, score_pair
 
@@ -129,6 +130,11 @@ class _Option:
     score: PairScore
     strong: str | None
     matched: MentionFeatures
+    #: Why this model match may not link on its own (``child_match_needs_review``): it can only be reviewed.
+    held: Conflict | None = None
+
+    def links(self, model: LinkageModel) -> bool:
+        return self.strong is not None or (self.score.weight >= model.link_weight and self.held is None)
 
 
 def _strong_method(features: MentionFeatures, mentions: Sequence[MentionFeatures]) -> str | None:
@@ -139,6 +145,11 @@ def _strong_method(features: MentionFeatures, mentions: Sequence[MentionFeatures
     ):
         return METHOD_AGENCY_ID
     return None
+
+
+def held_back(features: MentionFeatures, other: MentionFeatures, score: PairScore) -> Conflict | None:
+    """``clustering.child_match_needs_review`` of a scored pair."""
+    return child_match_needs_review(features, other, {e.field: e.level for e in score.evidence})
 
 
 def candidate_conflict(features: MentionFeatures, mentions: Sequence[MentionFeatures]) -> Conflict | None:
@@ -157,35 +168,44 @@ def _options(
         others = [m for m in mentions if m.mention_key != features.mention_key]
         if not others:
             continue
-        best: tuple[PairScore, MentionFeatures] | None = None
+        scored: list[tuple[PairScore, MentionFeatures]] = []
         seen: set[tuple[Any, ...]] = set()
         for m in others:
             signature = (m.agency, *identifying(m))
             if signature in seen:
                 continue
             seen.add(signature)
-            s = score_pair(model, features, m)
-            if best is None or s.weight > best[0].weight:
-                best = (s, m)
-        assert best is not None
+            scored.append((score_pair(model, features, m), m))
+        best = max(scored, key=lambda sm: sm[0].weight)
         strong = _strong_method(features, others)
+        held: Conflict | None = None
+        if strong is None and best[0].weight >= model.link_weight:
+            held = held_back(features, best[1], best[0])
+            if held is not None:
+                # Another of the person's mentions may carry the link on more than the held pair does.
+                unheld = [sm for sm in scored if sm[0].weight >= model.link_weight and held_back(features, sm[1], sm[0]) is None]
+                if unheld:
+                    best, held = max(unheld, key=lambda sm: sm[0].weight), None
         # Below the review threshold and without a strong identifier, a candidate can neither link nor be
         # reviewed: it is dropped before the (costlier) guards are checked.
         if strong is None and best[0].weight < model.review_weight:
             continue
         if candidate_conflict(features, others) is not None:
             continue
-        options.append(_Option(person, best[0], strong, best[1]))
+        options.append(_Option(person, best[0], strong, best[1], held))
     options.sort(key=lambda o: (o.strong is None, -o.score.weight))
     return options
 
 
 def _explanation(option: _Option) -> dict[str, Any]:
-    return {
+    out: dict[str, Any] = {
         "matched": "/".join(option.matched.mention_key),
         "weight": round(option.score.weight, 2),
         "fields": option.score.explain(),
     }
+    if option.held is not None:
+        out["held_for_review"] = str(option.held)
+    return out
 
 
 def link_record(store: LinkStore, model: LinkageModel, mentions: Sequence[MentionFeatures]) -> dict[MentionKey, LinkDecision]:
@@ -228,7 +248,7 @@ def link_record(store: LinkStore, model: LinkageModel, mentions: Sequence[Mentio
             holder = taken.get(option.person)
             if holder is not None and not (m.nhs and holder.nhs == m.nhs):
                 continue
-            if option.strong or option.score.weight >= model.link_weight:
+            if option.links(model):
                 chosen = option
                 break
             if option.score.weight >= model.review_weight and review is None:
@@ -259,7 +279,9 @@ def link_record(store: LinkStore, model: LinkageModel, mentions: Sequence[Mentio
         found = options_of.get(m.mention_key)
         opts = found if found is not None else _options(store, model, m, keys[m.mention_key])
         for option in opts:
-            if not (option.strong or option.score.weight >= model.link_weight):
+            if not option.links(model):
+                if option.held is not None:
+                    continue
                 break
             linked = store.person_of(m.mention_key)
             if linked is None:
@@ -295,11 +317,15 @@ def still_fits(store: LinkStore, model: LinkageModel, features: MentionFeatures,
         return False
     if _strong_method(features, others) is not None:
         return True
-    return max(score_pair(model, features, m).weight for m in others) >= model.link_weight
+    return any(
+        s.weight >= model.link_weight and held_back(features, m, s) is None
+        for m in others
+        for s in (score_pair(model, features, m),)
+    )
 
 
 __all__ = [
-    "LinkDecision", "LinkStore", "MentionKey", "candidate_conflict", "link_record", "twin_conflict",
+    "LinkDecision", "LinkStore", "MentionKey", "candidate_conflict", "held_back", "link_record", "twin_conflict",
 ]
 
 
