@@ -196,3 +196,14 @@ def test_a_held_pair_always_involves_a_child_and_never_a_shared_strong_identifie
         assert is_child and not nhs
     if is_child and not nhs and (left is None or right is None or left["town"] != right["town"]):
         assert held is not None
+
+
+def test_after_a_withdrawal_two_children_on_names_and_date_alone_are_no_longer_bridged():
+    """A merge whose only bridge is withdrawn splits unless the two sides still join as the linker would join them
+    (``services._still_bridged``): two Charlie Hicks in two towns do not, an NHS number shared does."""
+    from openmash.identity.services import _still_bridged
+
+    norwich, diss = _charlie("gp", address=NORWICH), _charlie("school", address=DISS)
+    assert score_pair(MODEL, norwich, diss).weight >= MODEL.link_weight
+    assert not _still_bridged([norwich], [diss], MODEL)
+    assert _still_bridged([_charlie("gp", address=NORWICH, nhs_number=NHS)], [_charlie("school", address=DISS, nhs_number=NHS)], MODEL)

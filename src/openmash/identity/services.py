@@ -442,7 +442,11 @@ def split_unbridged_merges(mentions: Iterable[MentionKey], *, model: ScoringMode
 
 
 def _still_bridged(left: list[MentionFeatures], right: list[MentionFeatures], model: ScoringModel) -> bool:
+    """Whether the two sides of a merge still join without the withdrawn record: a strong identifier, or a model
+    match at the link threshold that the linker would make on its own (not one it holds for review: a child on
+    names and date of birth alone, ``clustering.child_match_needs_review``)."""
     from openmash.identity.domain.clustering import merge_conflict
+    from openmash.identity.domain.linker import held_back
     from openmash.identity.domain.scoring import score_pair
 
     if merge_conflict(left, right) is not None:
@@ -452,7 +456,8 @@ def _still_bridged(left: list[MentionFeatures], right: list[MentionFeatures], mo
             if (a.nhs and a.nhs == b.nhs) or (a.agency == b.agency and a.agency_person_id
                                               and a.agency_person_id == b.agency_person_id):
                 return True
-            if score_pair(model, a, b).weight >= model.link_weight:
+            score = score_pair(model, a, b)
+            if score.weight >= model.link_weight and held_back(a, b, score) is None:
                 return True
     return False
 
