@@ -446,7 +446,7 @@ def _still_bridged(left: list[MentionFeatures], right: list[MentionFeatures], mo
     match at the link threshold that the linker would make on its own (not one it holds for review: a child on
     names and date of birth alone, ``clustering.child_match_needs_review``)."""
     from openmash.identity.domain.clustering import merge_conflict
-    from openmash.identity.domain.linker import held_back
+    from openmash.identity.domain.linker import links_on_its_own
     from openmash.identity.domain.scoring import score_pair
 
     if merge_conflict(left, right) is not None:
@@ -456,8 +456,7 @@ def _still_bridged(left: list[MentionFeatures], right: list[MentionFeatures], mo
             if (a.nhs and a.nhs == b.nhs) or (a.agency == b.agency and a.agency_person_id
                                               and a.agency_person_id == b.agency_person_id):
                 return True
-            score = score_pair(model, a, b)
-            if score.weight >= model.link_weight and held_back(a, b, score) is None:
+            if links_on_its_own(model, a, b, score_pair(model, a, b)):
                 return True
     return False
 

@@ -152,6 +152,11 @@ def held_back(features: MentionFeatures, other: MentionFeatures, score: PairScor
     return child_match_needs_review(features, other, {e.field: e.level for e in score.evidence})
 
 
+def links_on_its_own(model: LinkageModel, features: MentionFeatures, other: MentionFeatures, score: PairScore) -> bool:
+    """A scored pair the model links without review: at the link threshold and not held back."""
+    return score.weight >= model.link_weight and held_back(features, other, score) is None
+
+
 def candidate_conflict(features: MentionFeatures, mentions: Sequence[MentionFeatures]) -> Conflict | None:
     """Guard between one incoming mention and a person's mentions (its own older versions excluded)."""
     others = [m for m in mentions if m.mention_key != features.mention_key]
@@ -183,7 +188,7 @@ def _options(
             held = held_back(features, best[1], best[0])
             if held is not None:
                 # Another of the person's mentions may carry the link on more than the held pair does.
-                unheld = [sm for sm in scored if sm[0].weight >= model.link_weight and held_back(features, sm[1], sm[0]) is None]
+                unheld = [sm for sm in scored if links_on_its_own(model, features, sm[1], sm[0])]
                 if unheld:
                     best, held = max(unheld, key=lambda sm: sm[0].weight), None
         # Below the review threshold and without a strong identifier, a candidate can neither link nor be
@@ -317,15 +322,11 @@ def still_fits(store: LinkStore, model: LinkageModel, features: MentionFeatures,
         return False
     if _strong_method(features, others) is not None:
         return True
-    return any(
-        s.weight >= model.link_weight and held_back(features, m, s) is None
-        for m in others
-        for s in (score_pair(model, features, m),)
-    )
+    return any(links_on_its_own(model, features, m, score_pair(model, features, m)) for m in others)
 
 
 __all__ = [
-    "LinkDecision", "LinkStore", "MentionKey", "candidate_conflict", "held_back", "link_record", "twin_conflict",
+    "LinkDecision", "LinkStore", "MentionKey", "candidate_conflict", "held_back", "link_record", "links_on_its_own", "twin_conflict",
 ]
 
 
