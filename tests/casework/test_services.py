@@ -48,6 +48,17 @@ def test_the_queue_pages_and_filters(family):
     assert triage_queue(QueueFilters(level="medium"), page=9, now=DECIDED).number == 1
 
 
+def test_every_page_of_the_queue_carries_the_same_backlog_and_oldest_incident(family):
+    # Unfiltered, the backlog and the oldest incident come with the page's rows; filtered or past the last page,
+    # on their own: the same answer either way.
+    pages = [triage_queue(QueueFilters(), page=n, now=DECIDED, per_page=2) for n in (1, 2, 7)]
+    pages.append(triage_queue(QueueFilters(level="high"), page=1, now=DECIDED))
+    assert {(p.summary.backlog, p.summary.oldest.record_id) for p in pages} == {(3, "NCH-LIVE-3")}
+    assert [(p.number, p.pages, p.total) for p in pages] == [(1, 2, 3), (2, 2, 3), (2, 2, 3), (1, 1, 1)]
+    assert [r.record_id for r in pages[2].rows] == ["NCH-LIVE-3"]
+    assert pages[0].summary.oldest == queue_summary(DECIDED).oldest
+
+
 def test_a_decision_sends_feedback_to_the_referrer_due_next_working_day(family):
     decision = services.record_threshold_decision(record=family, outcome="referral", rationale=RATIONALE,
                                                   user=user("triage"), now=DECIDED)

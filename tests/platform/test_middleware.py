@@ -6,6 +6,8 @@ import time
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from openmash.platform.middleware import LAST_SEEN_GRANULARITY_SECONDS
 
@@ -67,3 +69,13 @@ def test_a_recent_session_in_use_stays_signed_in(client, directory, no_mfa, sett
     _signed_in(client)
     _set(client, signed_in_at=time.time() - settings.SESSION_COOKIE_AGE + 60, last_seen=time.time() - 30)
     assert client.get("/").status_code == 200
+
+
+def test_sign_in_state_is_read_in_three_statements_a_request(client, directory, no_mfa):
+    # The session, the user, then the roles with the team and agency in one: read afresh on every request.
+    _signed_in(client)
+    with CaptureQueriesContext(connection) as done:
+        assert client.get("/").status_code == 200
+    sign_in = [q["sql"] for q in done.captured_queries if '"accounts_' in q["sql"] or '"django_session"' in q["sql"]]
+    assert len(sign_in) == 3
+    assert '"accounts_rolemembership"' in sign_in[2] and '"accounts_agency"' in sign_in[2]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -12,6 +13,21 @@ from django.shortcuts import redirect
 
 Handler = Callable[[HttpRequest], HttpResponse]
 _OPEN_PATHS = ("/sign-in", "/sign-out", "/static/", "/i18n/", "/api/", "/mfa/", "/healthz")
+
+
+def load_authority(user: Any) -> None:
+    """Read the user's roles, team and agency in one statement (they were three: roles, team, agency), and keep
+    them on the user for the rest of the request: the role guards, the access layer's viewer and the audit
+    rows' actor then read nothing more. Read afresh on every request, never cached across requests, so a
+    removed role or a change of team ends the session at its next request (``SessionTimeoutMiddleware``)."""
+    memberships = getattr(user, "memberships", None)
+    if memberships is None or "memberships" in getattr(user, "_prefetched_objects_cache", {}):
+        return
+    rows = list(memberships.select_related("user__team__agency"))
+    if rows:
+        user.team = rows[0].user.team
+    # What ``memberships.all()`` returns from now on in this request (Django's prefetch cache).
+    user._prefetched_objects_cache = {**getattr(user, "_prefetched_objects_cache", {}), "memberships": rows}
 
 
 def authority_fingerprint(user: object) -> str:
@@ -52,6 +68,7 @@ class SessionTimeoutMiddleware:
             now = time.time()
             last = float(session.get("last_seen", now))
             signed_in = float(session.get("signed_in_at", now))
+            load_authority(user)
             authority = authority_fingerprint(user)
             held = session.get("authority", authority)
             if (now - last > settings.SESSION_IDLE_SECONDS - LAST_SEEN_GRANULARITY_SECONDS

@@ -10,11 +10,11 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Min, OuterRef, QuerySet
+from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Subquery, Window
+from django.db.models.functions import FirstValue
 
 from openmash.casework.domain.triage import Clock, age_band, clock, postcode_district
-from openmash.casework.models import Allocation, ThresholdDecision
-from openmash.intake.models import Record
+from openmash.casework.models import ThresholdDecision
 from openmash.protocol.models import IncidentChild, Notification, TriageItem
 
 PER_PAGE = 25
@@ -93,69 +93,109 @@ def _filtered(filters: QueueFilters, user_pk: int | None) -> QuerySet[TriageItem
 
 
 def _rows(items: list[TriageItem], now: dt.datetime) -> list[QueueRow]:
-    record_pks = [i.record_id for i in items]
-    due: dict[int, dt.datetime] = {}
-    for record_pk, due_by in (Notification.objects.filter(record_id__in=record_pks, recipient_agency="csc",
-                                                          family=Notification.Family.INCIDENT,
-                                                          withdrawn_at__isnull=True)
-                              .values_list("record_id", "due_by")):
-        due[record_pk] = min(due_by, due.get(record_pk, due_by))
-    children = dict(IncidentChild.objects.filter(assessment_id__in=[i.assessment_id for i in items])
-                    .values_list("assessment_id").annotate(n=Count("mention_id", distinct=True)).values_list(
-                        "assessment_id", "n"))
-    postcodes = dict(Record.objects.filter(pk__in=record_pks).values_list("pk", "current__data__address__postcode"))
-    allocations = {a.record_id: a for a in Allocation.objects.filter(record_id__in=record_pks).select_related("assignee")}
+    """The queue's rows for items read by ``_with_row_facts`` (their deadline, children, area and assignee came
+    in the same statement)."""
     rows = []
     for item in items:
-        allocation = allocations.get(item.record_id)
-        deadline = due.get(item.record_id)
+        allocation = getattr(item.record, "allocation", None)
+        deadline = item.due  # type: ignore[attr-defined]
         rows.append(QueueRow(
             record_pk=item.record_id, agency=item.record.agency, record_id=item.record.record_id, level=item.level,
             level_criteria=tuple(item.assessment.level_criteria), youngest_age=item.youngest_age,
-            children=children.get(item.assessment_id, 0), recorded_at=item.recorded_at,
-            occurred_at=item.assessment.occurred_at, area=_district_of(postcodes.get(item.record_id)),
+            children=item.children or 0, recorded_at=item.recorded_at,  # type: ignore[attr-defined]
+            occurred_at=item.assessment.occurred_at, area=_district_of(item.postcode),  # type: ignore[attr-defined]
             clock=clock(deadline, now) if deadline else None,
             assignee=(allocation.assignee.get_full_name() or allocation.assignee.username) if allocation else "",
             assignee_username=allocation.assignee.username if allocation else ""))
     return rows
 
 
+def _with_row_facts(item_pks: list[int]) -> list[TriageItem]:
+    """The items with everything a row shows, in one statement: the earliest csc deadline of the incident's
+    notification, how many children it involves, the incident's postcode and who is working it."""
+    due = (Notification.objects.filter(record_id=OuterRef("record_id"), recipient_agency="csc",
+                                       family=Notification.Family.INCIDENT, withdrawn_at__isnull=True)
+           .order_by("due_by").values("due_by")[:1])
+    children = (IncidentChild.objects.filter(assessment_id=OuterRef("assessment_id")).order_by()
+                .values("assessment_id").annotate(n=Count("mention_id", distinct=True)).values("n"))
+    items = (TriageItem.objects.filter(pk__in=item_pks)
+             .select_related("record__allocation__assignee", "assessment")
+             .annotate(due=Subquery(due), children=Subquery(children),
+                       postcode=F("record__current__data__address__postcode")))
+    by_pk = {item.pk: item for item in items}
+    return [by_pk[pk] for pk in item_pks if pk in by_pk]
+
+
 def _district_of(postcode: object) -> str:
     return (postcode_district(postcode) if isinstance(postcode, str) else None) or ""
 
 
-def _page_items(items: QuerySet[TriageItem]) -> QuerySet[TriageItem]:
-    return (items.select_related("record", "assessment")
-            .order_by("level_rank", "youngest_age", "recorded_at", "pk"))
+#: The queue's order (§6): highest risk first, then the youngest child, then the longest waiting.
+QUEUE_ORDER = ("level_rank", "youngest_age", "recorded_at", "pk")
 
 
-def _summary_and_oldest(now: dt.datetime) -> tuple[int, dt.datetime | None, TriageItem | None]:
-    """Backlog size, the oldest unassessed time and that incident (its row is read with the page's rows)."""
-    items = open_items()
-    found = items.aggregate(backlog=Count("pk"), oldest=Min("recorded_at"))
-    backlog: int = found["backlog"]
-    oldest_at: dt.datetime | None = found["oldest"]
-    if not backlog or oldest_at is None:
-        return backlog, None, None
-    return backlog, oldest_at, _page_items(items.filter(recorded_at=oldest_at)).first()
+def _summary_and_oldest(now: dt.datetime) -> tuple[int, dt.datetime | None, int | None]:
+    """Backlog size, the oldest unassessed time and that incident's pk, in one narrow statement (its row is read
+    with the page's rows). Among incidents recorded at the same moment, the one first in the queue's order."""
+    found = (open_items().annotate(backlog=Window(Count("pk")))
+             .order_by("recorded_at", *QUEUE_ORDER).values_list("backlog", "recorded_at", "pk")[:1])
+    for backlog, oldest_at, pk in found:
+        return backlog, oldest_at, pk
+    return 0, None, None
 
 
 def queue_summary(now: dt.datetime) -> QueueSummary:
     """Backlog size and the oldest unassessed incident: always on screen, whatever the filters."""
     backlog, oldest_at, oldest = _summary_and_oldest(now)
-    return QueueSummary(backlog, oldest_at, _rows([oldest], now)[0] if oldest else None)
+    return QueueSummary(backlog, oldest_at, _rows(_with_row_facts([oldest]), now)[0] if oldest else None)
 
 
 def triage_queue(filters: QueueFilters, *, page: int, now: dt.datetime, user_pk: int | None = None,
                  per_page: int = PER_PAGE) -> QueuePage:
-    backlog, oldest_at, oldest = _summary_and_oldest(now)
-    items = _filtered(filters, user_pk)
-    total = backlog if filters == QueueFilters() else items.count()
+    # The page's ids first, sorted narrow (the queue's keys, not its joined rows, are what gets sorted), then
+    # the rows of those ids alone. Unfiltered, the backlog and the oldest incident come in the page's statement.
+    items = _filtered(filters, user_pk).order_by(*QUEUE_ORDER)
+    number = max(1, page)
+    oldest_at: dt.datetime | None
+    oldest: int | None
+    if filters == QueueFilters():
+        found = _page_and_summary(items, number, per_page)
+        if found:
+            backlog, oldest_at, oldest = found[0][1:]
+            chosen, total = [pk for pk, *_rest in found], backlog
+        else:  # an empty queue, or past its last page: show the last one
+            backlog, oldest_at, oldest = _summary_and_oldest(now)
+            total, number = backlog, min(number, max(1, -(-backlog // per_page)))
+            chosen = [pk for pk, _n in _page_ids(items, number, per_page, count=False)]
+    else:
+        backlog, oldest_at, oldest = _summary_and_oldest(now)
+        counted = _page_ids(items, number, per_page, count=True)
+        if not counted and number > 1:  # past the last page: show the last one
+            number = max(1, -(-items.count() // per_page))
+            counted = _page_ids(items, number, per_page, count=True)
+        chosen, total = [pk for pk, _n in counted], counted[0][1] if counted else 0
     pages = max(1, -(-total // per_page))
-    number = min(max(1, page), pages)
-    start = (number - 1) * per_page
-    chosen = list(_page_items(items)[start:start + per_page])
-    # The oldest incident's row is built with the page's (one read of deadlines, children, areas, assignees).
-    rows = _rows(chosen + ([oldest] if oldest else []), now)
-    summary = QueueSummary(backlog, oldest_at, rows.pop() if oldest else None)
+    # The oldest incident's row is read with the page's (one statement for deadlines, children, areas, assignees).
+    rows = _rows(_with_row_facts(chosen + ([oldest] if oldest else [])), now)
+    summary = QueueSummary(backlog, oldest_at, rows.pop() if oldest and len(rows) > len(chosen) else None)
     return QueuePage(rows, number, pages, total, summary, filters)
+
+
+def _page_and_summary(items: QuerySet[TriageItem], number: int, per_page: int
+                      ) -> list[tuple[int, int, dt.datetime, int]]:
+    """The unfiltered queue's page in one pass over it: (pk, backlog, oldest unassessed time, that incident's
+    pk) for each item on page ``number`` — the same backlog and oldest incident as ``_summary_and_oldest``."""
+    start = (number - 1) * per_page
+    oldest_first = [F("recorded_at").asc(), *(F(f).asc() for f in QUEUE_ORDER)]
+    return list(items.annotate(backlog=Window(Count("pk")), oldest_at=Window(Min("recorded_at")),
+                               oldest=Window(FirstValue("pk"), order_by=oldest_first))
+                .values_list("pk", "backlog", "oldest_at", "oldest")[start:start + per_page])
+
+
+def _page_ids(items: QuerySet[TriageItem], number: int, per_page: int, *, count: bool) -> list[tuple[int, int]]:
+    """(pk, total matching when ``count``, else 0) of the items on page ``number``. Without the count, PostgreSQL
+    walks the queue's index in order and stops at the page."""
+    start = (number - 1) * per_page
+    if not count:
+        return [(pk, 0) for pk in items.values_list("pk", flat=True)[start:start + per_page]]
+    return list(items.annotate(total=Window(Count("pk"))).values_list("pk", "total")[start:start + per_page])
