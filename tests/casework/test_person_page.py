@@ -9,12 +9,14 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from openmash.casework import services
 from openmash.casework.queries import person as person_module
 from openmash.casework.queries.person import ChronologyFilters, person_page
 from openmash.identity.queries import person_ids_of_record
 from openmash.platform.access import reading
 from openmash.platform.domain.access_rules import Decision, Level
 from openmash.platform.models import AuditEvent
+from openmash.protocol.models import Notification
 from tests.casework import scenario
 from tests.casework.test_services import DECIDED, user
 
@@ -70,3 +72,26 @@ def test_a_barred_viewers_chronology_withholds_as_record_by_record_with_fewer_re
     assert ("NCH-REF", "We sleep at [address withheld] now") in _words_of(together)
     assert _words_of(together) == _words_of(one_by_one)
     assert statements < statements_one_by_one
+
+
+@pytest.mark.django_db
+def test_the_pages_compiled_reads_give_what_their_querysets_give(family):
+    # Compiled once, run with each person's id: the same rows, converted the same way (sealed and encrypted
+    # fields opened), as the queryset built afresh for that person.
+    notification = Notification.objects.get(recipient_agency="health_visiting", record__record_id=scenario.LIVE_INCIDENT)
+    services.respond_to_notification(notification=notification, text="Home visit done: Lily safe and well.",
+                                     user=user("health-visitor"), now=DECIDED)
+    people = sorted(set(person_ids_of_record("police", scenario.LIVE_INCIDENT).values()))
+    for person_id in [*people, "P-nobody"]:
+        for reads in (person_module._MENTIONS, person_module._FROM_HISTORY, person_module._RESPONSES):
+            assert reads.rows(person_id) == [tuple(r) for r in reads._build(person_id)]
+    assert all(person_module._MENTIONS.rows(p) for p in people)
+    assert any("Lily safe and well" in row[4] for p in people for row in person_module._RESPONSES.rows(p))
+
+
+def test_a_placeholder_the_statement_does_not_carry_unchanged_is_refused(db):
+    from openmash.casework.queries.common import Compiled
+    from openmash.intake.models import Mention
+
+    with pytest.raises(ValueError, match="placeholder"):
+        Compiled(lambda ref: Mention.objects.filter(ref__icontains=ref).values_list("pk"), str).rows("c1")

@@ -29,7 +29,16 @@ from openmash.casework.domain.chronology import (
     voices_in,
 )
 from openmash.casework.models import Response
-from openmash.casework.queries.common import address_text, age_from, as_dict, full_name, parse_date, shown_record, usual
+from openmash.casework.queries.common import (
+    Compiled,
+    address_text,
+    age_from,
+    as_dict,
+    full_name,
+    parse_date,
+    shown_record,
+    usual,
+)
 from openmash.governance.disclosure import (
     Context,
     confidential_addresses_near,
@@ -168,12 +177,12 @@ def _mentions_of(person_id: str) -> QuerySet[Mention]:
                                   record__current__isnull=False)
 
 
-def _mentions(person_id: str) -> list[_Named]:
+def _mentions_query(person_id: str) -> QuerySet[Any, Any]:
     # Of each record, only the parts a timeline row shows are read (``_for_timeline``): not its narrative or
     # people, which are most of the document (and, sealed at rest, would each be decrypted for nothing).
     # The record's latest assessed level and the person's residence on it come in the same statement.
     level = IncidentAssessment.objects.filter(record_id=OuterRef("record_id")).order_by("-seq").values("level")[:1]
-    rows = (_mentions_of(person_id)
+    return (_mentions_of(person_id)
             .annotate(latest_level=Subquery(level))
             .order_by("record__current__occurred_at", "pk")
             .values_list("pk", "ref", "role", "data", "record_id", "record__agency", "record__record_id",
@@ -181,9 +190,33 @@ def _mentions(person_id: str) -> list[_Named]:
                          "record__current__data__source", "record__current__data__details", "latest_level",
                          "residence__household_key", "residence__postcode", "residence__confidential",
                          "residence__since", "residence__until"))
-    return [_Named(*row[:10], {k: v for k, v in (("source", row[10]), ("record_id", row[6]), ("kind", row[7]),
-                                                ("details", row[11])) if v is not None}, row[12],
-                   row[13:18] if row[13] is not None else None) for row in rows]
+
+
+_MENTIONS = Compiled(_mentions_query, str)
+#: Incidents where the person was a child involved without being named (found from their household):
+#: record pk, then the record as a timeline row shows it.
+_FROM_HISTORY = Compiled(lambda person_id: (
+    IncidentChild.objects.filter(mention__link__person__person_id=person_id, found_from_history=True,
+                                 assessment__record__withdrawn=False, assessment__record__current__isnull=False)
+    .exclude(assessment__record_id__in=_mentions_of(person_id).values("record_id"))
+    .order_by("assessment__record_id")
+    .values_list("assessment__record_id", "assessment__record__agency", "assessment__record__record_id",
+                 "assessment__record__kind", "assessment__record__current__occurred_at",
+                 "assessment__record__current__ended_at", "assessment__record__current__data")), str)
+#: Responses written about the person's people-in-record, oldest first.
+_RESPONSES = Compiled(lambda person_id: (
+    Response.objects.filter(about__in=_mentions_of(person_id).values("pk")).distinct().order_by("created_at")
+    .values_list("pk", "created_at", "author_agency", "notification__source_record_id", "text", "author_team",
+                 "author")), str)
+
+
+def _mentions(person_id: str) -> list[_Named]:
+    out = []
+    for row in _MENTIONS.rows(person_id):
+        data = {k: v for k, v in (("source", row[10]), ("record_id", row[6]), ("kind", row[7]), ("details", row[11]))
+                if v is not None}
+        out.append(_Named(*row[:10], data, row[12], row[13:18] if row[13] is not None else None))  # type: ignore[call-arg]
+    return out
 
 
 #: The person's own details the page header uses; the disclosure filter decides which of them this viewer sees.
@@ -222,12 +255,7 @@ def person_page(person_id: str, decision: Decision, reads: Reads, filters: Chron
     by_record: dict[int, list[_Named]] = defaultdict(list)
     for m in mentions:
         by_record[m.record_pk].append(m)
-    # Incidents where the person was a child involved without being named (found from their household).
-    extra = (IncidentChild.objects.filter(mention__link__person__person_id=person_id, found_from_history=True,
-                                          assessment__record__withdrawn=False)
-             .exclude(assessment__record_id__in=_mentions_of(person_id).values("record_id"))
-             .select_related("assessment__record__current").order_by("assessment__record_id"))
-    from_history = {c.assessment.record_id: c.assessment.record for c in extra if c.assessment.record.current}
+    from_history = {row[0]: _Timeline(*row[1:]) for row in _FROM_HISTORY.rows(person_id)}
     levels = {pk: ms[0].level for pk, ms in by_record.items() if ms[0].level}
     levels.update(_levels(from_history) if from_history else {})
     is_perpetrator = any(m.role == "perpetrator" for m in mentions)
@@ -239,9 +267,7 @@ def person_page(person_id: str, decision: Decision, reads: Reads, filters: Chron
     records: list[tuple[int, _Timeline, list[_Named]]] = [
         (pk, _Timeline(ms[0].agency, ms[0].record_id, ms[0].kind, ms[0].occurred_at, ms[0].ended_at, ms[0].data), ms)
         for pk, ms in by_record.items()]
-    records += [(pk, _Timeline(r.agency, r.record_id, r.kind, r.current.occurred_at, r.current.ended_at,  # type: ignore[union-attr]
-                               r.current.data), [])  # type: ignore[union-attr]
-                for pk, r in from_history.items()]
+    records += [(pk, timeline, []) for pk, timeline in from_history.items()]
     contexts = _confidential_contexts(decision, records)
     for pk, record, ms in records:
         version = record
@@ -265,14 +291,13 @@ def person_page(person_id: str, decision: Decision, reads: Reads, filters: Chron
                                agency=record.agency, record_id=record.record_id):
                 voices.append(VoiceEntry(v.occurred_at, v.agency, v.record_id, v.seen, v.said, v.demeanour,
                                          v.behaviour))
-    for response in (Response.objects.filter(about__in=_mentions_of(person_id).values("pk")).distinct()
-                     .select_related("notification").order_by("created_at")):
-        if decision.level_for(response.author_agency) < Level.HEALTH:
+    for _pk, created_at, author_agency, source_record_id, text, author_team, author in _RESPONSES.rows(person_id):
+        if decision.level_for(author_agency) < Level.HEALTH:
             continue
         entries.append(Entry(
-            occurred_at=response.created_at, ended_at=None, agency=response.author_agency, kind=RESPONSE_KIND,
-            record_id=response.notification.source_record_id, roles=(), facts=[], significance=Significance.MEDIUM,
-            text=response.text, author=response.author_team or response.author, shown_level=Level.HEALTH))
+            occurred_at=created_at, ended_at=None, agency=author_agency, kind=RESPONSE_KIND,
+            record_id=source_record_id, roles=(), facts=[], significance=Significance.MEDIUM,
+            text=text, author=author_team or author, shown_level=Level.HEALTH))
     entries.sort(key=lambda e: (e.occurred_at, e.record_id), reverse=True)
 
     incidents = [e.occurred_at for e in entries if e.is_incident]
