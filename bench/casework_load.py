@@ -1,13 +1,14 @@
 """Load test of the casework pages: 200 simulated users (locust) against gunicorn on loopback, PostgreSQL.
 
     .venv/bin/python bench/casework_load.py --database postgres://…/db [--users 200] [--seconds 120]
-                                            [--workers 4] [--locust /path/to/locust] [--no-docs]
+                                            [--workers 4] [--locust /path/to/locust] [--no-docs] [--plain]
 
 The database is one seeded by ``bench/casework_pages.py --keep``, run with OPENMASH_BENCH_VAR_DIR set to the
 folder that run printed (1,000,000 persons, 5,000 queued incidents, a
 300-event chronology). Half the users are triage officers (queue, pages, filters), half social workers (the
 child's page), each waiting 5–15 s between pages. Locust is not a project dependency: give its path with
---locust (or put it on PATH). The section "Casework pages under load" of docs/benchmarks.md is rewritten.
+--locust (or put it on PATH). Gunicorn runs with the project's serving configuration (``openmash.web.serving``:
+the application preloaded, the garbage collector tuned); ``--plain`` runs it without. The section "Casework pages under load" of docs/benchmarks.md is rewritten.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (gthread when > 1)")
     parser.add_argument("--locust", default=shutil.which("locust") or "locust")
+    parser.add_argument("--plain", action="store_true",
+                        help="gunicorn's own defaults, not the project's serving configuration (openmash.web.serving)")
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args()
     # The var folder holds the field-encryption keys the seeded database was written with (casework_pages.py
@@ -49,7 +52,8 @@ def main() -> int:
            # The seeded demo passwords use the test hasher; sign-in is not what is measured here.
            "OPENMASH_TESTING": "1"}
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "openmash.config.wsgi", "--bind", f"127.0.0.1:{PORT}",
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), *([] if args.plain else ["-c", "python:openmash.web.serving"]),
+         "openmash.config.wsgi", "--bind", f"127.0.0.1:{PORT}",
          "--workers", str(args.workers), "--threads", str(args.threads), "--access-logfile", "-",
          "--log-level", "warning"],
         env=env, stdout=(folder / "access.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True)
