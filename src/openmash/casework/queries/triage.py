@@ -10,8 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, Min, OuterRef, QuerySet, Subquery, Window
-from django.db.models.functions import FirstValue
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet, Subquery, Window
 
 from openmash.casework.domain.triage import Clock, age_band, clock, postcode_district
 from openmash.casework.models import ThresholdDecision
@@ -110,20 +109,30 @@ def _rows(items: list[TriageItem], now: dt.datetime) -> list[QueueRow]:
     return rows
 
 
-def _with_row_facts(item_pks: list[int]) -> list[TriageItem]:
+def _with_row_facts(item_pks: list[int], oldest_at: dt.datetime | None = None
+                    ) -> tuple[list[TriageItem], TriageItem | None]:
     """The items with everything a row shows, in one statement: the earliest csc deadline of the incident's
-    notification, how many children it involves, the incident's postcode and who is working it."""
+    notification, how many children it involves, the incident's postcode and who is working it. With
+    ``oldest_at`` (the oldest unassessed time), the oldest incident comes in the same statement: among those
+    recorded then, the first in the queue's order."""
     due = (Notification.objects.filter(record_id=OuterRef("record_id"), recipient_agency="csc",
                                        family=Notification.Family.INCIDENT, withdrawn_at__isnull=True)
            .order_by("due_by").values("due_by")[:1])
     children = (IncidentChild.objects.filter(assessment_id=OuterRef("assessment_id")).order_by()
                 .values("assessment_id").annotate(n=Count("mention_id", distinct=True)).values("n"))
-    items = (TriageItem.objects.filter(pk__in=item_pks)
-             .select_related("record__allocation__assignee", "assessment")
-             .annotate(due=Subquery(due), children=Subquery(children),
-                       postcode=F("record__current__data__address__postcode")))
+    wanted = Q(pk__in=item_pks)
+    if oldest_at is not None:
+        wanted |= Q(pk=Subquery(open_items().filter(recorded_at=oldest_at).order_by(*QUEUE_ORDER).values("pk")[:1]))
+    items = list(TriageItem.objects.filter(wanted)
+                 .select_related("record__allocation__assignee", "assessment")
+                 .annotate(due=Subquery(due), children=Subquery(children),
+                           postcode=F("record__current__data__address__postcode")))
     by_pk = {item.pk: item for item in items}
-    return [by_pk[pk] for pk in item_pks if pk in by_pk]
+    # The oldest is first in the queue's order among those recorded at the oldest time: any item on the page
+    # recorded then that came before it would itself be the oldest.
+    at_oldest = [item for item in items if item.recorded_at == oldest_at]
+    oldest = min(at_oldest, key=lambda i: (i.level_rank, i.youngest_age, i.recorded_at, i.pk), default=None)
+    return [by_pk[pk] for pk in item_pks if pk in by_pk], oldest
 
 
 def _district_of(postcode: object) -> str:
@@ -134,62 +143,41 @@ def _district_of(postcode: object) -> str:
 QUEUE_ORDER = ("level_rank", "youngest_age", "recorded_at", "pk")
 
 
-def _summary_and_oldest(now: dt.datetime) -> tuple[int, dt.datetime | None, int | None]:
-    """Backlog size, the oldest unassessed time and that incident's pk, in one narrow statement (its row is read
-    with the page's rows). Among incidents recorded at the same moment, the one first in the queue's order."""
-    found = (open_items().annotate(backlog=Window(Count("pk")))
-             .order_by("recorded_at", *QUEUE_ORDER).values_list("backlog", "recorded_at", "pk")[:1])
-    for backlog, oldest_at, pk in found:
-        return backlog, oldest_at, pk
-    return 0, None, None
+def _backlog() -> tuple[int, dt.datetime | None]:
+    """Backlog size and the oldest unassessed time: one pass over the queue, nothing sorted."""
+    found = open_items().aggregate(backlog=Count("pk"), oldest=Min("recorded_at"))
+    return found["backlog"], found["oldest"]
 
 
 def queue_summary(now: dt.datetime) -> QueueSummary:
     """Backlog size and the oldest unassessed incident: always on screen, whatever the filters."""
-    backlog, oldest_at, oldest = _summary_and_oldest(now)
-    return QueueSummary(backlog, oldest_at, _rows(_with_row_facts([oldest]), now)[0] if oldest else None)
+    backlog, oldest_at = _backlog()
+    _items, oldest = _with_row_facts([], oldest_at) if oldest_at else ([], None)
+    return QueueSummary(backlog, oldest_at, _rows([oldest], now)[0] if oldest else None)
 
 
 def triage_queue(filters: QueueFilters, *, page: int, now: dt.datetime, user_pk: int | None = None,
                  per_page: int = PER_PAGE) -> QueuePage:
-    # The page's ids first, sorted narrow (the queue's keys, not its joined rows, are what gets sorted), then
-    # the rows of those ids alone. Unfiltered, the backlog and the oldest incident come in the page's statement.
+    backlog, oldest_at = _backlog()
+    # The page's ids first, sorted narrow (the queue's keys, not its joined rows: on the first pages PostgreSQL
+    # walks the queue's index and stops), then the rows of those ids and of the oldest incident alone.
     items = _filtered(filters, user_pk).order_by(*QUEUE_ORDER)
     number = max(1, page)
-    oldest_at: dt.datetime | None
-    oldest: int | None
     if filters == QueueFilters():
-        found = _page_and_summary(items, number, per_page)
-        if found:
-            backlog, oldest_at, oldest = found[0][1:]
-            chosen, total = [pk for pk, *_rest in found], backlog
-        else:  # an empty queue, or past its last page: show the last one
-            backlog, oldest_at, oldest = _summary_and_oldest(now)
-            total, number = backlog, min(number, max(1, -(-backlog // per_page)))
-            chosen = [pk for pk, _n in _page_ids(items, number, per_page, count=False)]
+        total = backlog
+        number = min(number, max(1, -(-total // per_page)))
+        chosen = [pk for pk, _n in _page_ids(items, number, per_page, count=False)]
     else:
-        backlog, oldest_at, oldest = _summary_and_oldest(now)
         counted = _page_ids(items, number, per_page, count=True)
         if not counted and number > 1:  # past the last page: show the last one
             number = max(1, -(-items.count() // per_page))
             counted = _page_ids(items, number, per_page, count=True)
         chosen, total = [pk for pk, _n in counted], counted[0][1] if counted else 0
     pages = max(1, -(-total // per_page))
-    # The oldest incident's row is read with the page's (one statement for deadlines, children, areas, assignees).
-    rows = _rows(_with_row_facts(chosen + ([oldest] if oldest else [])), now)
-    summary = QueueSummary(backlog, oldest_at, rows.pop() if oldest and len(rows) > len(chosen) else None)
+    found, oldest = _with_row_facts(chosen, oldest_at)
+    rows = _rows(found + ([oldest] if oldest else []), now)
+    summary = QueueSummary(backlog, oldest_at, rows.pop() if oldest else None)
     return QueuePage(rows, number, pages, total, summary, filters)
-
-
-def _page_and_summary(items: QuerySet[TriageItem], number: int, per_page: int
-                      ) -> list[tuple[int, int, dt.datetime, int]]:
-    """The unfiltered queue's page in one pass over it: (pk, backlog, oldest unassessed time, that incident's
-    pk) for each item on page ``number`` — the same backlog and oldest incident as ``_summary_and_oldest``."""
-    start = (number - 1) * per_page
-    oldest_first = [F("recorded_at").asc(), *(F(f).asc() for f in QUEUE_ORDER)]
-    return list(items.annotate(backlog=Window(Count("pk")), oldest_at=Window(Min("recorded_at")),
-                               oldest=Window(FirstValue("pk"), order_by=oldest_first))
-                .values_list("pk", "backlog", "oldest_at", "oldest")[start:start + per_page])
 
 
 def _page_ids(items: QuerySet[TriageItem], number: int, per_page: int, *, count: bool) -> list[tuple[int, int]]:
