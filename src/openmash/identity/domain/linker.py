@@ -29,7 +29,7 @@ from typing import Any, Protocol
 from openmash.identity.domain.blocking import blocking_keys
 from openmash.identity.domain.clustering import Conflict, child_match_needs_review, merge_conflict, twin_conflict
 from openmash.identity.domain.features import MentionFeatures
-from openmash.identity.domain.scoring import LinkageModel, PairScore, score_pair
+from openmash.identity.domain.scoring import LinkageModel, PairScore, ProbeScorer, score_pair
 
 MentionKey = tuple[str, str, str]
 
@@ -169,32 +169,45 @@ def _options(
     found = store.candidate_mentions(keys)
     found.pop(exclude or "", None)
     options: list[_Option] = []
+    scorer = ProbeScorer(model, features)
     for person, mentions in found.items():
         others = [m for m in mentions if m.mention_key != features.mention_key]
         if not others:
             continue
-        scored: list[tuple[PairScore, MentionFeatures]] = []
+        strong = _strong_method(features, others)
+        # Each distinct mention's weight (``score_pair``'s). Without a strong identifier, a mention below the
+        # review threshold (and the link threshold) can neither link nor be reviewed, nor be the best of one
+        # that can: the scorer may leave its names uncompared (None).
+        at_least = None if strong is not None else min(model.review_weight, model.link_weight)
+        weighed: list[tuple[float, MentionFeatures]] = []
         seen: set[tuple[Any, ...]] = set()
         for m in others:
-            signature = (m.agency, *identifying(m))
-            if signature in seen:
-                continue
-            seen.add(signature)
-            scored.append((score_pair(model, features, m), m))
-        best = max(scored, key=lambda sm: sm[0].weight)
-        strong = _strong_method(features, others)
+            if len(others) > 1:
+                signature = (m.agency, *identifying(m))
+                if signature in seen:
+                    continue
+                seen.add(signature)
+            w = scorer.weight(m, at_least)
+            if w is not None:
+                weighed.append((w, m))
+        if not weighed:
+            continue
+        # The first of the heaviest is the best, as ``max`` takes it.
+        best_weight, best_mention = max(weighed, key=lambda wm: wm[0])
+        # Below the review threshold and without a strong identifier, a candidate can neither link nor be
+        # reviewed: it is dropped before its whole score and the (costlier) guards are worked out.
+        if strong is None and best_weight < model.review_weight:
+            continue
+        best = (scorer.score(best_mention), best_mention)
         held: Conflict | None = None
-        if strong is None and best[0].weight >= model.link_weight:
+        if strong is None and best_weight >= model.link_weight:
             held = held_back(features, best[1], best[0])
             if held is not None:
                 # Another of the person's mentions may carry the link on more than the held pair does.
+                scored = [(scorer.score(m), m) for w, m in weighed if w >= model.link_weight]
                 unheld = [sm for sm in scored if links_on_its_own(model, features, sm[1], sm[0])]
                 if unheld:
                     best, held = max(unheld, key=lambda sm: sm[0].weight), None
-        # Below the review threshold and without a strong identifier, a candidate can neither link nor be
-        # reviewed: it is dropped before the (costlier) guards are checked.
-        if strong is None and best[0].weight < model.review_weight:
-            continue
         if candidate_conflict(features, others) is not None:
             continue
         options.append(_Option(person, best[0], strong, best[1], held))

@@ -25,7 +25,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from openmash.identity.domain.features import MentionFeatures
 from openmash.identity.domain.names import (
@@ -418,27 +418,37 @@ def names_crossed(a: MentionFeatures, b: MentionFeatures) -> bool:
     return _family_in_given(a, b) or _family_in_given(b, a)
 
 
-def comparison_levels(a: MentionFeatures, b: MentionFeatures) -> dict[str, str | None]:
-    """The level of every field for this pair (None where a value is missing).
-
-    Names the wrong way round score as agreeing ("swapped": the given name as exact, the family name as
-    exact times the rarity of a swap); when only one of them crosses over, only the family name scores
-    "swapped" and the given name stays "else"."""
+def name_levels(a: MentionFeatures, b: MentionFeatures) -> tuple[str | None, str | None]:
+    """The given name's and the family name's levels. Names the wrong way round score as agreeing ("swapped":
+    the given name as exact, the family name as exact times the rarity of a swap); when only one of them
+    crosses over, only the family name scores "swapped" and the given name stays "else"."""
     given, surname = compare_given(a.given, b.given), compare_surname(a, b)
     if given == "else" and surname == "else":
         if names_swapped(a, b):
             given = surname = "swapped"
         elif names_crossed(a, b):
             surname = "swapped"
+    return given, surname
+
+
+def address_levels(a: MentionFeatures, b: MentionFeatures) -> tuple[str | None, str | None, str | None, str | None]:
+    """The levels of the address as one, and of its building number, street and town."""
+    return compare_address(a, b), compare_number(a, b), compare_street(a, b), compare_town(a, b)
+
+
+def comparison_levels(a: MentionFeatures, b: MentionFeatures) -> dict[str, str | None]:
+    """The level of every field for this pair (None where a value is missing)."""
+    given, surname = name_levels(a, b)
+    address, number, street, town = address_levels(a, b)
     return {
         "given": given,
         "surname": surname,
         "dob": compare_dob(a, b),
         "sex": compare_sex(a, b),
-        "address": compare_address(a, b),
-        "number": compare_number(a, b),
-        "street": compare_street(a, b),
-        "town": compare_town(a, b),
+        "address": address,
+        "number": number,
+        "street": street,
+        "town": town,
         "nhs": compare_nhs(a, b),
         "agency_id": compare_agency_id(a, b),
     }
@@ -452,6 +462,17 @@ def probability_from_weight(weight: float) -> float:
     return 1.0 / (1.0 + float(2.0 ** (-weight)))
 
 
+def _tf_value(comparison: str, a: MentionFeatures) -> str | None:
+    """The value whose frequency may adjust ``comparison``'s exact level: always the first side's."""
+    if comparison == "given":
+        return a.first_given
+    if comparison == "surname":
+        return a.family
+    if comparison == "town":
+        return a.town
+    return None
+
+
 def score_pair(model: LinkageModel, a: MentionFeatures, b: MentionFeatures) -> PairScore:
     """Evidence that ``a`` and ``b`` name the same person, field by field."""
     evidence: list[FieldEvidence] = []
@@ -459,17 +480,89 @@ def score_pair(model: LinkageModel, a: MentionFeatures, b: MentionFeatures) -> P
     for name, level in comparison_levels(a, b).items():
         if level is None:
             continue
-        value: str | None = None
-        if name == "given":
-            value = a.given[0]
-        elif name == "surname":
-            value = a.family
-        elif name == "town":
-            value = a.town
-        w = model.weight(name, level, value)
+        w = model.weight(name, level, _tf_value(name, a))
         evidence.append(FieldEvidence(name, level, w))
         total += w
     return PairScore(total, probability_from_weight(total), tuple(evidence))
+
+
+class ProbeScorer:
+    """``score_pair(model, probe, b).weight`` for the many candidates ``b`` of one probe, the same float.
+
+    A probe is scored against tens to hundreds of candidate mentions (a common name among a million people),
+    most sharing its family name, many its given name or date of birth. Each group of comparisons is worked out
+    once per distinct value of what it reads from ``b`` (names; date of birth; address), each level's weight once
+    per probe (its term frequency is the probe's value), and the weights are added in ``score_pair``'s order, so
+    the sum is bit for bit ``score_pair``'s. ``score`` gives the whole ``PairScore`` where one is needed.
+
+    ``weight(b, at_least=w)`` may answer None instead: the pair certainly weighs less than ``w``. The names, the
+    costliest comparisons (nicknames, typos), are then not compared: what everything else weighs plus the most the
+    two names could add (each one's heaviest level for this probe) is below ``w``. Most candidates of a common name
+    among a million people differ in date of birth and address, and can neither link nor be reviewed.
+    """
+
+    def __init__(self, model: LinkageModel, probe: MentionFeatures) -> None:
+        self.model = model
+        self.probe = probe
+        self._prior = model.prior_weight
+        self._weights: dict[tuple[str, str], float] = {}
+        self._names: dict[tuple[Any, ...], tuple[float | None, float | None]] = {}
+        self._dob: dict[Any, float | None] = {}
+        self._address: dict[tuple[Any, ...], tuple[float | None, ...]] = {}
+        #: The most the given name and the family name can add for this probe (0 when either is missing).
+        self._names_most = sum(max(0.0, *(self.model.weight(c, level, _tf_value(c, probe)) for level in model.levels[c]))
+                               for c in ("given", "surname"))
+
+    def _weight(self, comparison: str, level: str | None) -> float | None:
+        if level is None:
+            return None
+        key = (comparison, level)
+        w = self._weights.get(key)
+        if w is None:
+            w = self._weights[key] = self.model.weight(comparison, level, _tf_value(comparison, self.probe))
+        return w
+
+    def score(self, b: MentionFeatures) -> PairScore:
+        return score_pair(self.model, self.probe, b)
+
+    @overload
+    def weight(self, b: MentionFeatures) -> float: ...
+
+    @overload
+    def weight(self, b: MentionFeatures, at_least: float | None) -> float | None: ...
+
+    def weight(self, b: MentionFeatures, at_least: float | None = None) -> float | None:
+        a = self.probe
+        # What each group reads from b: the date of birth (and, where either side has none, the estimate and b's
+        # record date, which say whether b is an adult); the address; the names.
+        dob_key: Any = b.dob if a.dob and b.dob else (b.dob, b.birth_years, b.occurred)
+        if dob_key in self._dob:
+            dob = self._dob[dob_key]
+        else:
+            dob = self._dob[dob_key] = self._weight("dob", compare_dob(a, b))
+        address_key = (b.postcode, b.household, b.town, b.building)
+        address = self._address.get(address_key)
+        if address is None:
+            address = self._address[address_key] = tuple(
+                self._weight(c, level) for c, level in zip(("address", "number", "street", "town"), address_levels(a, b),
+                                                           strict=True))
+        sex = self._weight("sex", compare_sex(a, b))
+        nhs, agency_id = self._weight("nhs", compare_nhs(a, b)), self._weight("agency_id", compare_agency_id(a, b))
+        names_key = (b.given, b.family, b.surnames)
+        names = self._names.get(names_key)
+        if names is None:
+            if at_least is not None:
+                rest = sum(w for w in (dob, sex, *address, nhs, agency_id) if w is not None)
+                # The margin covers the other order of the additions; a pair this far below cannot reach it.
+                if self._prior + rest + self._names_most < at_least - 1e-9:
+                    return None
+            given, surname = name_levels(a, b)
+            names = self._names[names_key] = (self._weight("given", given), self._weight("surname", surname))
+        total = self._prior
+        for w in (*names, dob, sex, *address, nhs, agency_id):
+            if w is not None:
+                total += w
+        return total
 
 
 def age_on(features: MentionFeatures, day: dt.date) -> int | None:
