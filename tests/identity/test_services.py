@@ -80,7 +80,9 @@ def test_a_merge_keeps_the_older_id_and_undo_restores_the_other(tmp_path):
                             people=[adult(family_name="Nash", other_names=["Lawrence"], agency_person_id="PN7",
                                           nhs_number="9990000026")]), name="bridge.jsonl")
     assert queries.person_id_of("gp", "GP-1", "p1") == older
-    assert queries.current_person(newer) == older
+    assert queries.standing_person_ids([newer, older, "P9999999"]) == {newer: older, older: older}
+    assert queries.merged_aliases([older])[older] == {older, newer}
+    assert queries.merged_targets() == {newer: older}
     call_command("link", "undo")
     assert queries.person_id_of("gp", "GP-1", "p1") == newer
     assert LinkEvent.objects.filter(kind=LinkEvent.Kind.SPLIT).count() == 1

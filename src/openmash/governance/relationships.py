@@ -43,39 +43,18 @@ def resolve(person_id: str) -> str | None:
 
 def resolve_many(person_ids: Sequence[str]) -> dict[str, str | None]:
     """``resolve`` for several ids: one read of the people (and one more per level of merges to follow)."""
-    from openmash.identity.models import Person
+    from openmash.identity.queries import standing_person_ids
     from openmash.intake.models import Mention
 
     ids = list(dict.fromkeys(person_ids))
-    people = Person.objects.values_list("pk", "person_id", "merged_into_id")
-    found = {pk: (pid, into) for pk, pid, into in people.filter(person_id__in=ids)}
-    start = {pid: pk for pk, (pid, _into) in found.items()}
-    rows: dict[int, tuple[str, int | None]] = {}
-    while found:  # follow each chain of merges to its end, a level at a time
-        rows.update(found)
-        wanted = {into for _pid, into in found.values() if into is not None and into not in rows}
-        found = {pk: (pid, into) for pk, pid, into in people.filter(pk__in=wanted)} if wanted else {}
-    out: dict[str, str | None] = {}
-    for person_id in ids:
-        out[person_id] = _current(start[person_id], rows, person_id) if person_id in start else None
-    unlinked = {i: pk for i in ids if i not in start and (pk := _unlinked_pk(i)) is not None}
+    standing = standing_person_ids(ids)
+    out: dict[str, str | None] = {person_id: standing.get(person_id) for person_id in ids}
+    unlinked = {i: pk for i in ids if i not in standing and (pk := _unlinked_pk(i)) is not None}
     if unlinked:
         exists = set(Mention.objects.filter(pk__in=list(unlinked.values()), link__isnull=True)
                      .exclude(role="professional").values_list("pk", flat=True))
         out.update({i: i for i, pk in unlinked.items() if pk in exists})
     return out
-
-
-def _current(pk: int, rows: Mapping[int, tuple[str, int | None]], asked: str) -> str:
-    """Follow ``merged_into`` from ``pk`` to the person standing now (a cycle stops where it closes)."""
-    seen = set()
-    into = rows[pk][1]
-    while into is not None and pk not in seen:
-        seen.add(pk)
-        if into not in rows:
-            return asked
-        pk, into = into, rows[into][1]
-    return rows[pk][0]
 
 
 def _unlinked_pk(person_id: str) -> int | None:
@@ -92,30 +71,9 @@ def aliases(person_id: str) -> set[str]:
 
 def aliases_many(person_ids: Iterable[str]) -> dict[str, set[str]]:
     """``aliases`` for several people: one read per level of merges, for all of them together."""
-    from openmash.identity.models import Person
+    from openmash.identity.queries import merged_aliases
 
-    ids = list(dict.fromkeys(person_ids))
-    absorbed_by: dict[str, set[str]] = defaultdict(set)
-    seen, frontier = set(ids), set(ids)
-    while frontier:
-        rows = Person.objects.filter(merged_into__person_id__in=frontier).values_list("person_id",
-                                                                                     "merged_into__person_id")
-        frontier = set()
-        for absorbed, into in rows:
-            absorbed_by[into].add(absorbed)
-            if absorbed not in seen:
-                frontier.add(absorbed)
-        seen |= frontier
-    out = {}
-    for person_id in ids:
-        found, todo = {person_id}, [person_id]
-        while todo:
-            for absorbed in absorbed_by.get(todo.pop(), ()):
-                if absorbed not in found:
-                    found.add(absorbed)
-                    todo.append(absorbed)
-        out[person_id] = found
-    return out
+    return merged_aliases(person_ids)
 
 
 def _mentions_of(ids: set[str]) -> Q:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from openmash.identity.domain import merges
 from openmash.identity.models import LinkEvent, MatchReview, MentionLink, Person, Residence
 from openmash.intake.models import Mention
 
@@ -138,11 +140,62 @@ def household_of(person_id: str, day: dt.date) -> list[str]:
     return members or [person_id]
 
 
-def current_person(person_id: str) -> str:
-    """The id a (possibly merged) person id now stands under."""
-    person = Person.objects.filter(person_id=person_id).select_related("merged_into").first()
-    seen = set()
-    while person is not None and person.merged_into_id is not None and person.pk not in seen:
-        seen.add(person.pk)
-        person = Person.objects.filter(pk=person.merged_into_id).first()
-    return person.person_id if person is not None else person_id
+def standing_pks(pks: Iterable[int]) -> dict[int, int]:
+    """Each person's primary key → the key of the person it stands under now (itself when never merged); keys of
+    no person are left out. One read per level of merges, for all of them together."""
+    into = _merge_chains(Person.objects.filter(pk__in=set(pks)))
+    return {pk: merges.standing(pk, into) for pk in pks if pk in into}
+
+
+def standing_person_ids(person_ids: Iterable[str]) -> dict[str, str]:
+    """Each public person id → the id it stands under now (itself when never merged); ids of nobody are left out."""
+    ids = list(dict.fromkeys(person_ids))
+    public: dict[int, str] = {}
+    into = _merge_chains(Person.objects.filter(person_id__in=ids), public)
+    asked = set(ids)
+    start = {public[pk]: pk for pk in into if public[pk] in asked}
+    return {pid: public[merges.standing(start[pid], into)] for pid in ids if pid in start}
+
+
+def merged_targets() -> dict[str, str]:
+    """Every merged person's public id → the id it stands under now (a merge keeps the older id)."""
+    public: dict[int, str] = {}
+    into = _merge_chains(Person.objects.filter(merged_into__isnull=False), public)
+    return {public[pk]: public[merges.standing(pk, into)] for pk, target in into.items() if target is not None}
+
+
+def merged_aliases(person_ids: Iterable[str]) -> dict[str, set[str]]:
+    """Each public person id → that id and every id merged into it, however deep (one read per level of merges,
+    for all of them together)."""
+    ids = list(dict.fromkeys(person_ids))
+    absorbed_by: dict[str, set[str]] = defaultdict(set)
+    seen, frontier = set(ids), set(ids)
+    while frontier:
+        rows = Person.objects.filter(merged_into__person_id__in=frontier).values_list("person_id",
+                                                                                     "merged_into__person_id")
+        frontier = set()
+        for absorbed, into in rows:
+            absorbed_by[into].add(absorbed)
+            if absorbed not in seen:
+                frontier.add(absorbed)
+        seen |= frontier
+    return {person_id: merges.absorbed(person_id, absorbed_by) for person_id in ids}
+
+
+def _merge_chains(first: QuerySet[Person], public: dict[int, str] | None = None) -> dict[int, int | None]:
+    """``pk → merged_into`` for the people of ``first`` and every person their chains lead to, read a level at
+    a time; ``public`` (when given) is filled with each one's public id."""
+    chains: dict[int, int | None] = {}
+    level = first
+    while True:
+        wanted: set[int] = set()
+        for pk, person_id, into in level.values_list("pk", "person_id", "merged_into_id"):
+            chains[pk] = into
+            if public is not None:
+                public[pk] = person_id
+            if into is not None:
+                wanted.add(into)
+        wanted -= chains.keys()
+        if not wanted:
+            return chains
+        level = Person.objects.filter(pk__in=wanted)

@@ -35,6 +35,7 @@ from openmash.identity.models import (
     Person,
     Residence,
 )
+from openmash.identity.queries import standing_pks
 from openmash.intake.domain.address import NormalisedAddress, household_lookup_keys, normalise_address
 from openmash.intake.domain.localtime import local_date
 from openmash.intake.domain.record import Record
@@ -104,8 +105,6 @@ class DatabaseStore:
         self._merged: dict[str, str] = {}
         #: Keys (stored form) each person is known to hold (from the candidate read), so only new keys are written.
         self._held: dict[str, set[int]] = {}
-        #: ... as read (comma-separated), parsed only for the person a mention is linked to (``_held_of``).
-        self._held_read: dict[str, list[str]] = {}
         #: New links and keys wait here and go out together (``flush``) before the next read or at the end of the
         #: record: on PostgreSQL in one statement, elsewhere in one multi-row INSERT per table, without the ORM.
         self._new_links: list[MentionLink] = []
@@ -151,7 +150,7 @@ class DatabaseStore:
                 data = json.loads(features) if isinstance(features, str | bytes) else features
                 person = str(person_id)
                 if person not in out:
-                    self._held_read.setdefault(person, []).append(held_keys)
+                    self._held.setdefault(person, set()).update(int(k) for k in held_keys.split(","))
                 out.setdefault(person, []).append(MentionFeatures.from_json(data))
         return out
 
@@ -217,14 +216,8 @@ class DatabaseStore:
             fields += ["person", "probability", "method", "explanation", "model_version", "linked_at"]
         link.save(update_fields=fields)
 
-    def _held_of(self, person: str) -> set[int]:
-        held = self._held.setdefault(person, set())
-        for text in self._held_read.pop(person, ()):
-            held.update(int(k) for k in text.split(","))
-        return held
-
     def add_keys(self, person: str, keys: Iterable[str]) -> None:
-        held = self._held_of(person)
+        held = self._held.setdefault(person, set())
         missing = [k for k in self._stored_keys(sorted(keys)) if k not in held]
         if missing:
             self._new_keys.extend((int(person), k) for k in missing)
@@ -299,8 +292,7 @@ class DatabaseStore:
         self.flush()
         merge_people(int(keep), int(absorb), evidence=dict(evidence), actor=LINKER_ACTOR)
         self._merged[absorb] = keep
-        self._held_of(keep).update(self._held_of(absorb))
-        self._held.pop(absorb)
+        self._held.setdefault(keep, set()).update(self._held.pop(absorb, set()))
         for link in self.links.values():
             if link.person_id == int(absorb):
                 link.person_id = int(keep)
@@ -317,7 +309,6 @@ class DatabaseStore:
                                          absorbed_id=int(before), mentions=[mention.pk], evidence=dict(evidence))
         _rebuild_keys(int(before))
         self._held.pop(before, None)
-        self._held_read.pop(before, None)
         ids = dict(Person.objects.filter(pk__in=[int(before), int(after)]).values_list("pk", "person_id"))
         record_event(actor=LINKER_ACTOR, action="identity.relink", object_type="person", object_id=ids.get(int(after), ""),
                      purpose="linkage", details={"from": ids.get(int(before), ""), "event": event.pk,
@@ -477,8 +468,8 @@ def decide_review(*, review_id: int, same_person: bool, actor: Actor) -> MatchRe
     from openmash.identity.domain.clustering import merge_conflict
 
     review = MatchReview.objects.select_for_update().get(pk=review_id, status=MatchReview.Status.OPEN)
-    person = _current(review.person_id)
-    candidate = _current(review.candidate_id)
+    standing = standing_pks([review.person_id, review.candidate_id])
+    person, candidate = standing[review.person_id], standing[review.candidate_id]
     if same_person and person != candidate:
         store = DatabaseStore({}, "")
         both = store.mentions_of([str(person), str(candidate)])
@@ -493,14 +484,6 @@ def decide_review(*, review_id: int, same_person: bool, actor: Actor) -> MatchRe
     record_event(actor=actor, action="identity.review_decided", object_type="match_review", object_id=str(review.pk),
                  purpose="linkage", details={"same_person": same_person})
     return review
-
-
-def _current(person: int) -> int:
-    while True:
-        into = Person.objects.filter(pk=person).values_list("merged_into_id", flat=True).first()
-        if into is None:
-            return person
-        person = into
 
 
 def _unlink(mentions: Iterable[Mention], reason: str) -> None:

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from openmash.identity.queries import merged_targets
 from openmash.protocol.domain.content import iso
 from openmash.protocol.models import Alert, Notification
-from openmash.protocol.queries import current_person_ids, merged_targets
+from openmash.protocol.queries import current_person_ids
 
 PERSON_ID_KEYS = frozenset({"person_id", "mother_person_id"})
 

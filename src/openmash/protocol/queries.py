@@ -92,20 +92,6 @@ def unlinked_person_id(mention_pk: int) -> str:
     return f"U{mention_pk:07d}"
 
 
-def merged_targets() -> dict[str, str]:
-    """person_id → the person_id it stands as now, for every merged person (a merge keeps the older id)."""
-    rows = list(Person.objects.filter(merged_into__isnull=False).values_list("person_id", "merged_into__person_id"))
-    into = dict(rows)
-    out: dict[str, str] = {}
-    for old in into:
-        current, seen = old, set()
-        while current in into and current not in seen:
-            seen.add(current)
-            current = into[current]
-        out[old] = current
-    return out
-
-
 def linked_version(version: RecordVersion) -> tuple[LinkedVersion, dict[str, int]]:
     """The version being processed, with its people's links; and its mentions' primary keys by ref."""
     key = (version.pk, version.content_hash)
