@@ -105,6 +105,8 @@ class DatabaseStore:
         self._merged: dict[str, str] = {}
         #: Keys (stored form) each person is known to hold (from the candidate read), so only new keys are written.
         self._held: dict[str, set[int]] = {}
+        #: ... as read (comma-separated), parsed only for the person a mention is linked to (``_held_of``).
+        self._held_read: dict[str, list[str]] = {}
         #: New links and keys wait here and go out together (``flush``) before the next read or at the end of the
         #: record: on PostgreSQL in one statement, elsewhere in one multi-row INSERT per table, without the ORM.
         self._new_links: list[MentionLink] = []
@@ -150,7 +152,7 @@ class DatabaseStore:
                 data = json.loads(features) if isinstance(features, str | bytes) else features
                 person = str(person_id)
                 if person not in out:
-                    self._held.setdefault(person, set()).update(int(k) for k in held_keys.split(","))
+                    self._held_read.setdefault(person, []).append(held_keys)
                 out.setdefault(person, []).append(MentionFeatures.from_json(data))
         return out
 
@@ -216,8 +218,14 @@ class DatabaseStore:
             fields += ["person", "probability", "method", "explanation", "model_version", "linked_at"]
         link.save(update_fields=fields)
 
-    def add_keys(self, person: str, keys: Iterable[str]) -> None:
+    def _held_of(self, person: str) -> set[int]:
         held = self._held.setdefault(person, set())
+        for text in self._held_read.pop(person, ()):
+            held.update(int(k) for k in text.split(","))
+        return held
+
+    def add_keys(self, person: str, keys: Iterable[str]) -> None:
+        held = self._held_of(person)
         missing = [k for k in self._stored_keys(sorted(keys)) if k not in held]
         if missing:
             self._new_keys.extend((int(person), k) for k in missing)
@@ -292,7 +300,8 @@ class DatabaseStore:
         self.flush()
         merge_people(int(keep), int(absorb), evidence=dict(evidence), actor=LINKER_ACTOR)
         self._merged[absorb] = keep
-        self._held.setdefault(keep, set()).update(self._held.pop(absorb, set()))
+        self._held_of(keep).update(self._held_of(absorb))
+        self._held.pop(absorb)
         for link in self.links.values():
             if link.person_id == int(absorb):
                 link.person_id = int(keep)
@@ -309,6 +318,7 @@ class DatabaseStore:
                                          absorbed_id=int(before), mentions=[mention.pk], evidence=dict(evidence))
         _rebuild_keys(int(before))
         self._held.pop(before, None)
+        self._held_read.pop(before, None)
         ids = dict(Person.objects.filter(pk__in=[int(before), int(after)]).values_list("pk", "person_id"))
         record_event(actor=LINKER_ACTOR, action="identity.relink", object_type="person", object_id=ids.get(int(after), ""),
                      purpose="linkage", details={"from": ids.get(int(before), ""), "event": event.pk,
