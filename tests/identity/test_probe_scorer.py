@@ -105,3 +105,16 @@ def test_stored_features_read_back_as_they_were_written(features):
     # Stored before the address's parts existed: no town, building or confidential flag.
     older = {k: v for k, v in stored.items() if k not in ("town", "building", "confidential")}
     assert MentionFeatures.from_json(older) == replace(features, town=None, building=None, confidential=False)
+
+
+def test_an_address_compared_part_by_part_may_add_more_than_one_compared_whole():
+    # Without postcodes the building number, street and town each add their own weight, together a little more
+    # than "household": the most an address can add is the larger of the two.
+    probe = MentionFeatures(agency="gp", record_id="R1", ref="p1", role="subject", given=("ANNA",), family="NOWAK",
+                            surnames=("NOWAK",), dob="1980-01-02", birth_years=None, sex="F", nhs=None,
+                            agency_person_id=None, postcode=None, household=("B:14|MILL LANE||T:BOSTON",),
+                            occurred="2024-03-01", town="BOSTON", building="14|MILL LANE")
+    same = replace(probe, record_id="R2")
+    for model in (LinkageModel(), TRAINED):
+        exact = score_pair(model, probe, same).weight
+        assert ProbeScorer(model, probe).weight(same, exact) == exact

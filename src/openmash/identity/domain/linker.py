@@ -170,15 +170,16 @@ def _options(
     found.pop(exclude or "", None)
     options: list[_Option] = []
     scorer = ProbeScorer(model, features)
+    # Without a strong identifier, a mention below both thresholds can neither link nor be reviewed, nor be the
+    # best of one that can: the scorer may leave its names (and address) uncompared (None).
+    floor = min(model.review_weight, model.link_weight)
     for person, mentions in found.items():
         others = [m for m in mentions if m.mention_key != features.mention_key]
         if not others:
             continue
         strong = _strong_method(features, others)
-        # Each distinct mention's weight (``score_pair``'s). Without a strong identifier, a mention below the
-        # review threshold (and the link threshold) can neither link nor be reviewed, nor be the best of one
-        # that can: the scorer may leave its names uncompared (None).
-        at_least = None if strong is not None else min(model.review_weight, model.link_weight)
+        # Each distinct mention's weight (``score_pair``'s), or None below the floor.
+        at_least = None if strong is not None else floor
         weighed: list[tuple[float, MentionFeatures]] = []
         seen: set[tuple[Any, ...]] = set()
         for m in others:

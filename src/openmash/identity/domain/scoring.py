@@ -486,6 +486,10 @@ def score_pair(model: LinkageModel, a: MentionFeatures, b: MentionFeatures) -> P
     return PairScore(total, probability_from_weight(total), tuple(evidence))
 
 
+def _sum(*weights: float | None) -> float:
+    return sum(w for w in weights if w is not None)
+
+
 class ProbeScorer:
     """``score_pair(model, probe, b).weight`` for the many candidates ``b`` of one probe, the same float.
 
@@ -495,10 +499,10 @@ class ProbeScorer:
     per probe (its term frequency is the probe's value), and the weights are added in ``score_pair``'s order, so
     the sum is bit for bit ``score_pair``'s. ``score`` gives the whole ``PairScore`` where one is needed.
 
-    ``weight(b, at_least=w)`` may answer None instead: the pair certainly weighs less than ``w``. The names, the
-    costliest comparisons (nicknames, typos), are then not compared: what everything else weighs plus the most the
-    two names could add (each one's heaviest level for this probe) is below ``w``. Most candidates of a common name
-    among a million people differ in date of birth and address, and can neither link nor be reviewed.
+    ``weight(b, at_least=w)`` may answer None instead: the pair certainly weighs less than ``w``. The address and
+    then the names, the costliest comparisons (typos, nicknames), are left uncompared once what is known plus the
+    most they could add (each comparison's heaviest level for this probe) stays below ``w``. Most candidates of a
+    common name among a million people differ in date of birth and address, and can neither link nor be reviewed.
     """
 
     def __init__(self, model: LinkageModel, probe: MentionFeatures) -> None:
@@ -509,9 +513,12 @@ class ProbeScorer:
         self._names: dict[tuple[Any, ...], tuple[float | None, float | None]] = {}
         self._dob: dict[Any, float | None] = {}
         self._address: dict[tuple[Any, ...], tuple[float | None, ...]] = {}
-        #: The most the given name and the family name can add for this probe (0 when either is missing).
-        self._names_most = sum(max(0.0, *(self.model.weight(c, level, _tf_value(c, probe)) for level in model.levels[c]))
-                               for c in ("given", "surname"))
+        # The most each comparison can add for this probe (0 where a value is missing): the names together; the
+        # address as one, or its three parts (never both: ``parts_apply``).
+        most = {c: max(0.0, *(model.weight(c, level, _tf_value(c, probe)) for level in model.levels[c]))
+                for c in ("given", "surname", "address", "number", "street", "town")}
+        self._names_most = most["given"] + most["surname"]
+        self._address_most = max(most["address"], most["number"] + most["street"] + most["town"])
 
     def _weight(self, comparison: str, level: str | None) -> float | None:
         if level is None:
@@ -540,22 +547,24 @@ class ProbeScorer:
             dob = self._dob[dob_key]
         else:
             dob = self._dob[dob_key] = self._weight("dob", compare_dob(a, b))
+        sex = self._weight("sex", compare_sex(a, b))
+        nhs, agency_id = self._weight("nhs", compare_nhs(a, b)), self._weight("agency_id", compare_agency_id(a, b))
         address_key = (b.postcode, b.household, b.town, b.building)
         address = self._address.get(address_key)
+        names_key = (b.given, b.family, b.surnames)
+        names = self._names.get(names_key)
+        # What the address and the names must add between them to reach ``at_least`` (the margin covers the other
+        # order of the additions: a pair this far below cannot reach it).
+        needed = None if at_least is None else at_least - 1e-9 - self._prior - _sum(dob, sex, nhs, agency_id)
         if address is None:
+            if needed is not None and (_sum(*names) if names else self._names_most) + self._address_most < needed:
+                return None
             address = self._address[address_key] = tuple(
                 self._weight(c, level) for c, level in zip(("address", "number", "street", "town"), address_levels(a, b),
                                                            strict=True))
-        sex = self._weight("sex", compare_sex(a, b))
-        nhs, agency_id = self._weight("nhs", compare_nhs(a, b)), self._weight("agency_id", compare_agency_id(a, b))
-        names_key = (b.given, b.family, b.surnames)
-        names = self._names.get(names_key)
         if names is None:
-            if at_least is not None:
-                rest = sum(w for w in (dob, sex, *address, nhs, agency_id) if w is not None)
-                # The margin covers the other order of the additions; a pair this far below cannot reach it.
-                if self._prior + rest + self._names_most < at_least - 1e-9:
-                    return None
+            if needed is not None and _sum(*address) + self._names_most < needed:
+                return None
             given, surname = name_levels(a, b)
             names = self._names[names_key] = (self._weight("given", given), self._weight("surname", surname))
         total = self._prior
