@@ -494,6 +494,9 @@ def main(argv: list[str]) -> int:
             results[name] = r = run_db(name, folder, "time" if args.reuse else "all", args.reuse)
             print(f"{name:9} stage p50 {r['stage']['p50']:.2f} ms p95 {r['stage']['p95']:.2f} ms; api p50 "
                   f"{r['api']['p50']:.2f} ms p95 {r['api']['p95']:.2f} ms; {r['outcome']}", flush=True)
+            print(f"{name:9} stage max {r['stage']['max']:.1f} ms, our CPU p50 {r['stage_cpu']['p50']:.2f} ms p95 "
+                  f"{r['stage_cpu']['p95']:.2f} ms; SQL statements per stage call {r['queries_per_stage']:.1f}; "
+                  f"load average {r['load_average']:.2f}; api {r['api_outcome']}", flush=True)
         if args.splink_probes and not args.load_only:
             splink = run_splink(folder, args.splink_probes)
             for label in ("doc", "twin"):
