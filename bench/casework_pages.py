@@ -2,7 +2,7 @@
 with a 300-event chronology, on PostgreSQL with 1,000,000 persons (and SQLite for comparison).
 
     .venv/bin/python bench/casework_pages.py [--persons N] [--queued N] [--events N] [--backends postgres,sqlite]
-                                             [--requests N] [--keep] [--no-docs] [--profile]
+                                             [--requests N] [--keep] [--no-docs] [--profile] [--serving]
 
 Each backend runs in its own process on a fresh database, migrated, then seeded in bulk straight into the
 shared data model (records, versions, mentions, links, assessments, triage items, notifications: the rows
@@ -260,6 +260,10 @@ def worker(database_url: str, args: argparse.Namespace) -> None:
 
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    if args.serving:  # as the served process runs: what the application loaded frozen, fewer young collections
+        from openmash.web import serving
+
+        serving.when_ready(server=None)
     triage, social = Client(), Client()
     triage.force_login(User.objects.get(username="triage"))
     social.force_login(User.objects.get(username="social-worker"))
@@ -289,6 +293,8 @@ def main() -> int:
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--database", default="", help="a kept PostgreSQL database to run against again")
+    parser.add_argument("--serving", action="store_true",
+                        help="the garbage collector as gunicorn runs it (openmash.web.serving), not Python's default")
     parser.add_argument("--worker", default="")
     args = parser.parse_args()
     if args.worker:
@@ -309,7 +315,8 @@ def main() -> int:
             url = f"sqlite:///{folder}/bench.sqlite3"
         persons = args.persons if backend == "postgres" else min(args.persons, 100_000)
         command = [sys.executable, __file__, "--worker", url, "--persons", str(persons), "--queued", str(args.queued),
-                   "--events", str(args.events), "--requests", str(args.requests)] + (["--profile"] * args.profile)
+                   "--events", str(args.events), "--requests", str(args.requests)] + (["--profile"] * args.profile) \
+            + (["--serving"] * args.serving)
         try:
             done = subprocess.run(command, check=True, capture_output=True, text=True,
                                   env={**os.environ, "OPENMASH_VAR_DIR": folder})
