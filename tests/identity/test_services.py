@@ -309,3 +309,26 @@ def test_after_the_index_secret_changes_rekey_rebuilds_the_index_and_matching_fi
     ingest(tmp_path, record("POL-1", people=[adult(given_names="Gosia")]), name="again.jsonl")
     assert queries.person_id_of("police", "POL-1", "p1") == queries.person_id_of("gp", "GP-1", "p1")
     blocking_index.forget_check()
+
+
+def test_features_read_by_worker_processes_are_the_ones_read_here(tmp_path, settings, monkeypatch):
+    """Large rebuilds read features in fresh worker processes (spawned: a forked child of a process that had run
+    DuckDB's threads died in libc, and the rebuild waited for it for ever); they must give what this process gives."""
+    import duckdb
+
+    from openmash.identity import rebuild
+
+    settings.OPENMASH_PIPELINE_STAGES = []
+    ingest(tmp_path,
+           record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),
+           record("POL-1", recorded_at="2024-12-03T02:30:00Z", people=[adult(given_names="Gosia")]),
+           record("POL-2", recorded_at="2024-12-04T02:30:00Z",
+                  people=[adult(given_names="Zenon", family_name="Kowal", sex="male", date_of_birth="1950-01-01")]))
+    duckdb.sql("SELECT sum(range) FROM range(2000000)").fetchall()  # threads run in this process first
+    here = rebuild._current_features(None, table=True)
+    monkeypatch.setattr(rebuild, "PARALLEL_FROM", 0)
+    workers = rebuild._current_features(None, table=True)
+    assert (workers.pks, workers.versions, workers.texts, workers.reused) == (here.pks, here.versions, here.texts,
+                                                                             here.reused)
+    assert workers.features == here.features
+    assert workers.table().equals(here.table())

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import multiprocessing
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import batched
@@ -50,6 +50,7 @@ from openmash.intake.models import Record as StoredRecord
 from openmash.platform.audit import Actor, record_event
 from openmash.platform.bulk import RawJson, insert_rows
 from openmash.platform.encryption import load_sealed_json
+from openmash.platform.workers import process_pool
 
 ENGINES = ("memory", "splink", "spark")
 #: Rewrite every blocking key (indexes dropped and rebuilt) when at least this share of people changed.
@@ -161,19 +162,17 @@ def _current_features(progress: Callable[[int], None] | None, *, table: bool = F
         for job in jobs():
             out.extend(_features_job(job))
         return out
-    if table:
-        import openmash.identity.training  # noqa: F401 - imported once, before the workers fork
     workers = max(1, min(4, os.cpu_count() or 1))
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        in_flight: list[Any] = []
+    with process_pool(workers) as pool:
+        in_flight: list[Future[_Read]] = []
         for job in jobs():
-            in_flight.append(pool.apply_async(_features_job, (job,)))
-            while len(in_flight) > workers * 2 or (in_flight and in_flight[0].ready()):
-                out.extend(in_flight.pop(0).get())
+            in_flight.append(pool.submit(_features_job, job))
+            while len(in_flight) > workers * 2 or (in_flight and in_flight[0].done()):
+                out.extend(in_flight.pop(0).result())
                 if progress is not None:
                     progress(len(out.pks))
         for pending in in_flight:
-            out.extend(pending.get())
+            out.extend(pending.result())
     return out
 
 
