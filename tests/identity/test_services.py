@@ -119,6 +119,16 @@ def test_rebuild_keeps_person_ids(tmp_path, engine):
     assert queries.person_id_of("police", "POL-1", "p1") == queries.person_id_of("gp", "GP-1", "p1") == before
 
 
+def _backfill_unlinked(tmp_path, settings):
+    """Three records stored with the identity stage off: two about one woman, one about a man."""
+    settings.OPENMASH_PIPELINE_STAGES = []
+    ingest(tmp_path,
+           record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),
+           record("POL-1", recorded_at="2024-12-03T02:30:00Z", people=[adult(given_names="Gosia")]),
+           record("POL-2", recorded_at="2024-12-04T02:30:00Z",
+                  people=[adult(given_names="Zenon", family_name="Kowal", sex="male", date_of_birth="1950-01-01")]))
+
+
 def _hung(signum: int, frame: object) -> None:
     raise TimeoutError("the rebuild hung")
 
@@ -129,12 +139,7 @@ def test_a_batch_rebuild_links_a_backfill_and_a_second_rebuild_rewrites_nothing(
     from openmash.identity.domain.features import MentionFeatures
     from openmash.platform.audit import Actor
 
-    settings.OPENMASH_PIPELINE_STAGES = []
-    ingest(tmp_path,
-           record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),
-           record("POL-1", recorded_at="2024-12-03T02:30:00Z", people=[adult(given_names="Gosia")]),
-           record("POL-2", recorded_at="2024-12-04T02:30:00Z",
-                  people=[adult(given_names="Zenon", family_name="Kowal", sex="male", date_of_birth="1950-01-01")]))
+    _backfill_unlinked(tmp_path, settings)
     assert not MentionLink.objects.exists()
     # As in a fresh `openmash link rebuild` process: the index secret not yet checked. On PostgreSQL the check once
     # ran inside the key COPY and waited on it for ever; the alarm turns such a hang into a failure.
@@ -318,12 +323,7 @@ def test_features_read_by_worker_processes_are_the_ones_read_here(tmp_path, sett
 
     from openmash.identity import rebuild
 
-    settings.OPENMASH_PIPELINE_STAGES = []
-    ingest(tmp_path,
-           record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),
-           record("POL-1", recorded_at="2024-12-03T02:30:00Z", people=[adult(given_names="Gosia")]),
-           record("POL-2", recorded_at="2024-12-04T02:30:00Z",
-                  people=[adult(given_names="Zenon", family_name="Kowal", sex="male", date_of_birth="1950-01-01")]))
+    _backfill_unlinked(tmp_path, settings)
     duckdb.sql("SELECT sum(range) FROM range(2000000)").fetchall()  # threads run in this process first
     here = rebuild._current_features(None, table=True)
     monkeypatch.setattr(rebuild, "PARALLEL_FROM", 0)
