@@ -13,7 +13,7 @@ Command-line options still win over these (``--bind``, ``--workers``).
   all freed by reference counting as the request goes; at 700 the collector runs many times a page for almost
   nothing. Cycles are still collected, a few times a page. Measured (docs/benchmarks.md, "Casework pages under
   load"): in an in-process loop a child page's Python CPU p50 was 45–51 ms with it, 49–69 ms without (two pairs);
-  under gunicorn the load runs showed no measurable difference in CPU per page (41 ms either way).
+  under gunicorn 41 ms a page without it, 34–41 ms with it (two runs: not isolated from the run-to-run spread).
 """
 
 from __future__ import annotations
