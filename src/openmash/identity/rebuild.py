@@ -37,7 +37,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from rich.progress import Progress
 
-from openmash.identity.blocking_index import check_secret, key_hash
+from openmash.identity.blocking_index import check_secret, stored_keys
 from openmash.identity.domain.blocking import blocking_keys
 from openmash.identity.domain.features import FEATURES_VERSION, MentionFeatures, mention_features
 from openmash.identity.domain.linker import InMemoryStore, MentionKey, link_record
@@ -520,10 +520,10 @@ def insert_key_rows(rows: Iterable[tuple[str, int]]) -> int:
     multi-row INSERTs on SQLite."""
     table = BlockingKey._meta.db_table
     written = 0
-    secret = check_secret()  # before any COPY holds the connection (see insert_key_batches)
+    check_secret()  # before any COPY holds the connection (see insert_key_batches)
     with connection.cursor() as cursor:
         for chunk in batched(rows, 50_000):
-            hashed = [(key_hash(k, secret), p) for k, p in chunk]
+            hashed = list(zip(stored_keys([k for k, _ in chunk]), [p for _, p in chunk], strict=True))
             if connection.vendor == "postgresql":
                 with _copy(f"COPY {table} (key, person_id) FROM STDIN") as copy:  # noqa: S608 - table name only
                     for row in hashed:
@@ -548,11 +548,11 @@ def insert_key_batches(batches: Iterable[Any]) -> int:
     options = pa_csv.WriteOptions(include_header=False)
     # The secret is checked against the index (a query) before COPY holds the connection: checked inside it, the
     # query would wait for the COPY and the COPY for the rows, for ever (a fresh `openmash link rebuild` did).
-    secret = check_secret()
+    check_secret()
     with _copy(f"COPY {BlockingKey._meta.db_table} (key, person_id) FROM STDIN (FORMAT csv)") as copy:  # noqa: S608
         for part in batches:
             buffer = io.BytesIO()
-            hashed = pa.array([key_hash(k, secret) for k in part.column(0).to_pylist()], pa.int64())
+            hashed = pa.array(stored_keys(part.column(0).to_pylist()), pa.int64())
             pa_csv.write_csv(pa.record_batch([hashed, part.column(1)], names=["key", "person"]), buffer, options)
             copy.write(buffer.getbuffer())
             written += part.num_rows
