@@ -83,15 +83,19 @@ def test_the_pages_compiled_reads_give_what_their_querysets_give(family):
                                      user=user("health-visitor"), now=DECIDED)
     people = sorted(set(person_ids_of_record("police", scenario.LIVE_INCIDENT).values()))
     for person_id in [*people, "P-nobody"]:
-        for reads in (person_module._MENTIONS, person_module._FROM_HISTORY, person_module._RESPONSES):
+        for reads in (person_module._MENTIONS, person_module._FROM_HISTORY, person_module._RESPONSES,
+                      person_module._ABSORBED):
             assert reads.rows(person_id) == [tuple(r) for r in reads._build(person_id)]
     assert all(person_module._MENTIONS.rows(p) for p in people)
+    # The household's reads: lists of addresses, people and mentions.
+    keys = sorted({row[13] for p in people for row in person_module._MENTIONS.rows(p) if row[13]})
+    assert keys
+    for person_id in [*people, "P-nobody"]:
+        assert (person_module._HOUSEHOLD_OTHERS.rows(keys, person_id)
+                == list(person_module._HOUSEHOLD_OTHERS.queryset(keys, person_id)))
+    for some in (people, people[:1], [], [*people, "P-nobody"]):
+        assert person_module._STAYS.rows(some) == list(person_module._STAYS.queryset(some))
+    assert person_module._STAYS.rows(people)
+    pks = sorted(row[0] for p in people for row in person_module._MENTIONS.rows(p))
+    assert person_module._MENTION_DATA.rows(pks[:3]) == list(person_module._MENTION_DATA.queryset(pks[:3]))
     assert any("Lily safe and well" in row[4] for p in people for row in person_module._RESPONSES.rows(p))
-
-
-def test_a_placeholder_the_statement_does_not_carry_unchanged_is_refused(db):
-    from openmash.casework.queries.common import Compiled
-    from openmash.intake.models import Mention
-
-    with pytest.raises(ValueError, match="placeholder"):
-        Compiled(lambda ref: Mention.objects.filter(ref__icontains=ref).values_list("pk"), str).rows("c1")

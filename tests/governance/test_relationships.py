@@ -221,3 +221,55 @@ def test_a_household_is_decided_in_as_many_statements_as_one_person():
         decided = access._decide_many(viewer, people)
     assert len(four.captured_queries) == len(one.captured_queries)
     assert decided == {p: access._decide_many(viewer, [p])[p] for p in people}
+
+
+# --- the compiled statements decide exactly as the querysets built afresh ----------------------------------
+
+
+@examples(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_compiled_decisions_are_those_of_the_querysets_built_afresh(data, monkeypatch):
+    from django.db import transaction
+
+    from openmash.governance import relationships
+    from openmash.governance.breakglass import live_grants
+    from openmash.identity import queries
+    from openmash.intake.models import Mention
+    from openmash.platform import access, compiled
+
+    with transaction.atomic():
+        people = _world(data.draw)
+        unlinked = f"U{Mention.objects.filter(record__record_id='HV-9').first().pk}"
+        asked = data.draw(st.lists(st.sampled_from([*people, "P9999999", unlinked, "U1"]), min_size=1, max_size=6))
+        viewer = who(data.draw(st.sampled_from(USERNAMES)))
+        compiled_decisions = access._decide_many(viewer, asked)
+        facts = relationships.relationships_many(viewer, asked)
+        merges = (queries.standing_person_ids_compiled(asked), queries.merged_aliases_compiled(asked))
+        built_merges = (queries.standing_person_ids(asked), queries.merged_aliases(asked))
+        with monkeypatch.context() as off:
+            off.setattr(compiled, "ENABLED", False)
+            built_decisions = access._decide_many(viewer, asked)
+            built_facts = relationships.relationships_many(viewer, asked)
+        # Break-glass: the governance rule itself, as it was read before (time compared in the statement).
+        ids = relationships.aliases_many(asked)
+        live = set(relationships._holding(ids, live_grants(viewer.username, relationships._everyone(ids))))
+        transaction.set_rollback(True)
+    assert compiled_decisions == built_decisions
+    assert facts == built_facts
+    assert {p for p, found in facts.items() if any(f.kind == "break_glass" for f in found)} == live
+    assert merges == built_merges
+
+
+def test_a_decision_builds_no_statement_the_second_time(monkeypatch):
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from openmash.platform import access
+
+    people = [pid(*ref) for ref in REFS]
+    viewer = who("social-worker")
+    access._decide_many(viewer, people[:2])
+    compiled = []
+    as_sql = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *a, **k: compiled.append(self) or as_sql(self, *a, **k))
+    access._decide_many(viewer, people[2:])  # other people, as many
+    assert compiled == []

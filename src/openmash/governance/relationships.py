@@ -29,6 +29,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from openmash.platform import access
+from openmash.platform.compiled import Compiled, Ints, Static
 from openmash.platform.domain.access_rules import Level, Relationship, Role, Viewer, level_of
 
 UNLINKED_PREFIX = "U"
@@ -43,11 +44,11 @@ def resolve(person_id: str) -> str | None:
 
 def resolve_many(person_ids: Sequence[str]) -> dict[str, str | None]:
     """``resolve`` for several ids: one read of the people (and one more per level of merges to follow)."""
-    from openmash.identity.queries import standing_person_ids
+    from openmash.identity.queries import standing_person_ids_compiled
     from openmash.intake.models import Mention
 
     ids = list(dict.fromkeys(person_ids))
-    standing = standing_person_ids(ids)
+    standing = standing_person_ids_compiled(ids)
     out: dict[str, str | None] = {person_id: standing.get(person_id) for person_id in ids}
     unlinked = {i: pk for i in ids if i not in standing and (pk := _unlinked_pk(i)) is not None}
     if unlinked:
@@ -71,9 +72,9 @@ def aliases(person_id: str) -> set[str]:
 
 def aliases_many(person_ids: Iterable[str]) -> dict[str, set[str]]:
     """``aliases`` for several people: one read per level of merges, for all of them together."""
-    from openmash.identity.queries import merged_aliases
+    from openmash.identity.queries import merged_aliases_compiled
 
-    return merged_aliases(person_ids)
+    return merged_aliases_compiled(person_ids)
 
 
 def _mentions_of(ids: set[str]) -> Q:
@@ -121,8 +122,12 @@ def viewer_teams(viewer: Viewer) -> set[str]:
 
 
 def to_teams(teams: set[str]) -> Q:
-    query = Q(recipient_team__in=[t for t in teams if t])
-    if "" in teams:
+    return _to_teams(sorted(t for t in teams if t), "" in teams)
+
+
+def _to_teams(codes: list[str], default_team: bool) -> Q:
+    query = Q(recipient_team__in=codes)
+    if default_team:
         query |= Q(recipient_team__isnull=True) | Q(recipient_team="")
     return query
 
@@ -149,22 +154,37 @@ def _person_of(mention_pk: int, linked: str | None) -> str:
     return linked if linked is not None else f"{UNLINKED_PREFIX}{mention_pk}"
 
 
-def notified(viewer: Viewer, ids: Aliases) -> dict[str, list[Relationship]]:
-    from openmash.protocol.models import Alert, Notification
+def _notifications(agency: str, codes: list[str], default_team: bool, ids: list[str]) -> QuerySet[Any, Any]:
+    from openmash.protocol.models import Notification
 
+    return (Notification.objects.filter(recipient_agency=agency, withdrawn_at__isnull=True)
+            .filter(_to_teams(codes, default_team)).filter(subjects_naming(ids)).values_list("subjects", "content_level")
+            .distinct())
+
+
+def _alerts(agency: str, codes: list[str], default_team: bool, ids: list[str]) -> QuerySet[Any, Any]:
+    from openmash.protocol.models import Alert
+
+    return (Alert.objects.filter(recipient_agency=agency, person_id_then__in=ids)
+            .filter(_to_teams(codes, default_team)).values_list("person_id_then").distinct())
+
+
+# The access decisions' statements, compiled once per connection (platform.compiled): every page runs them.
+_NOTIFICATIONS = Compiled(_notifications, str, list, Static, list)
+_ALERTS = Compiled(_alerts, str, list, Static, list)
+
+
+def notified(viewer: Viewer, ids: Aliases) -> dict[str, list[Relationship]]:
     if not viewer.agency:
         return {}
-    everyone = _everyone(ids)
+    everyone = sorted(_everyone(ids))
     teams = viewer_teams(viewer)
-    rows = (Notification.objects.filter(recipient_agency=viewer.agency, withdrawn_at__isnull=True)
-            .filter(to_teams(teams)).filter(subjects_naming(everyone)).values_list("subjects", "content_level")
-            .distinct())
+    codes, default_team = sorted(t for t in teams if t), "" in teams
     levels: dict[str, set[str]] = defaultdict(set)
-    for subjects, level in rows:
+    for subjects, level in _NOTIFICATIONS.rows(viewer.agency, codes, default_team, everyone):
         for person_id in _holding(ids, subject_ids(subjects)):
             levels[person_id].add(level)
-    alerted = set(Alert.objects.filter(recipient_agency=viewer.agency, person_id_then__in=everyone)
-                  .filter(to_teams(teams)).values_list("person_id_then", flat=True).distinct())
+    alerted = {row[0] for row in _ALERTS.rows(viewer.agency, codes, default_team, everyone)}
     out: dict[str, list[Relationship]] = defaultdict(list)
     for person_id, found in levels.items():
         out[person_id] += [Relationship("notification", level_of(level)) for level in found]
@@ -187,23 +207,40 @@ def _team_establishment(viewer: Viewer) -> tuple[str, str] | None:
     return ("ods_code", code) if code else None
 
 
-def own_records(viewer: Viewer, ids: Aliases) -> dict[str, list[Relationship]]:
+def _own_mentions(agency: str, ids: list[str], unlinked: list[int], detail: str) -> QuerySet[Any, Any]:
+    """The agency's current people-in-record who are these people (linked to one of ``ids``, or one of the
+    ``unlinked`` mentions): each one's person id, or with ``detail`` its pk, person id and that record detail."""
     from openmash.intake.models import Mention
 
+    named = Q(link__person__person_id__in=ids)
+    if unlinked:
+        named |= Q(pk__in=unlinked, link__isnull=True)
+    mentions = (Mention.objects.filter(named, active=True, record__agency=agency, record__withdrawn=False,
+                                       record__current__isnull=False).exclude(role="professional"))
+    if detail:
+        return mentions.values_list("pk", "link__person__person_id", f"record__current__data__details__{detail}")
+    if unlinked:
+        return mentions.values_list("pk", "link__person__person_id")
+    return mentions.values_list("link__person__person_id").distinct()
+
+
+_OWN_MENTIONS = Compiled(_own_mentions, str, list, Ints, Static)
+
+
+def own_records(viewer: Viewer, ids: Aliases) -> dict[str, list[Relationship]]:
     if not viewer.agency:
         return {}
-    mentions = (
-        Mention.objects.filter(_mentions_of(_everyone(ids)), active=True, record__agency=viewer.agency,
-                               record__withdrawn=False, record__current__isnull=False)
-        .exclude(role="professional")
-    )
+    everyone = sorted(_everyone(ids))
+    unlinked = [pk for pk in (_unlinked_pk(i) for i in everyone) if pk is not None]
     fact = [Relationship("own_records", Level.FULL, frozenset({viewer.agency}))]
     establishment = _team_establishment(viewer)
     if establishment is None:
-        return dict.fromkeys(_named_in(mentions, ids), fact)
+        rows = _OWN_MENTIONS.rows(viewer.agency, everyone, unlinked, "")
+        names = {row[0] for row in rows} if not unlinked else {_person_of(pk, linked) for pk, linked in rows}
+        return dict.fromkeys(_holding(ids, names), fact)
     # The establishment's own records only: those whose details carry its code.
     key, code = establishment
-    rows = mentions.values_list("pk", "link__person__person_id", f"record__current__data__details__{key}")
+    rows = _OWN_MENTIONS.rows(viewer.agency, everyone, unlinked, key)
     names = {_person_of(pk, linked) for pk, linked, value in rows
              if str(value or "").strip().upper() == code.strip().upper()}
     return dict.fromkeys(_holding(ids, names), fact)
@@ -246,10 +283,24 @@ def by_role(viewer: Viewer, ids: Aliases) -> dict[str, list[Relationship]]:
     return out
 
 
-def break_glass(viewer: Viewer, ids: Aliases) -> dict[str, list[Relationship]]:
-    from openmash.governance.breakglass import live_grants
+def _grants(username: str, ids: list[str]) -> QuerySet[Any, Any]:
+    from openmash.governance.models import BreakGlassGrant
 
-    granted = live_grants(viewer.username, _everyone(ids))
+    return BreakGlassGrant.objects.filter(username=username, person_id__in=ids, revoked_at__isnull=True).values_list(
+        "person_id", "granted_at", "expires_at")
+
+
+_GRANTS = Compiled(_grants, str, list)
+
+
+def break_glass(viewer: Viewer, ids: Aliases) -> dict[str, list[Relationship]]:
+    """``governance.breakglass.live_grants``' rule (not revoked, granted by now, not yet expired), the time
+    compared here so that the statement stays the same from one request to the next."""
+    from django.utils import timezone
+
+    now = timezone.now()
+    granted = {person_id for person_id, granted_at, expires_at in _GRANTS.rows(viewer.username, sorted(_everyone(ids)))
+               if granted_at <= now < expires_at}
     return {person_id: [Relationship("break_glass", Level.FULL)] for person_id in _holding(ids, granted)}
 
 

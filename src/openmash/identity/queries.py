@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from openmash.identity.domain import merges
 from openmash.identity.models import LinkEvent, MatchReview, MentionLink, Person, Residence
 from openmash.intake.models import Mention
+from openmash.platform.compiled import Compiled, Ints
 
 
 def links_rows() -> Iterator[tuple[str, str, str, str]]:
@@ -167,12 +168,18 @@ def merged_targets() -> dict[str, str]:
 def merged_aliases(person_ids: Iterable[str]) -> dict[str, set[str]]:
     """Each public person id → that id and every id merged into it, however deep (one read per level of merges,
     for all of them together)."""
+    return _merged_aliases(person_ids, lambda frontier: Person.objects.filter(
+        merged_into__person_id__in=frontier).values_list("person_id", "merged_into__person_id"))
+
+
+def _merged_aliases(person_ids: Iterable[str],
+                    absorbed_into: Callable[[set[str]], Iterable[tuple[str, str]]]) -> dict[str, set[str]]:
+    """``merged_aliases`` with ``absorbed_into`` reading ``(absorbed, kept)`` for the people merged into some."""
     ids = list(dict.fromkeys(person_ids))
     absorbed_by: dict[str, set[str]] = defaultdict(set)
     seen, frontier = set(ids), set(ids)
     while frontier:
-        rows = Person.objects.filter(merged_into__person_id__in=frontier).values_list("person_id",
-                                                                                     "merged_into__person_id")
+        rows = absorbed_into(frontier)
         frontier = set()
         for absorbed, into in rows:
             absorbed_by[into].add(absorbed)
@@ -199,3 +206,37 @@ def _merge_chains(first: QuerySet[Person], public: dict[int, str] | None = None)
         if not wanted:
             return chains
         level = Person.objects.filter(pk__in=wanted)
+
+
+# --- The merge-chain reads of the access decisions, compiled once per connection (platform.compiled) ---------
+# The same answers as ``standing_person_ids`` and ``merged_aliases`` (tests/governance/test_relationships.py):
+# every page decides its people with them, and building the ORM statements cost more than running them.
+
+_PEOPLE_BY_ID = Compiled(lambda ids: Person.objects.filter(person_id__in=ids).values_list(
+    "pk", "person_id", "merged_into_id"), list)
+_PEOPLE_BY_PK = Compiled(lambda pks: Person.objects.filter(pk__in=pks).values_list(
+    "pk", "person_id", "merged_into_id"), Ints)
+_ABSORBED_INTO = Compiled(lambda ids: Person.objects.filter(merged_into__person_id__in=ids).values_list(
+    "person_id", "merged_into__person_id"), list)
+
+
+def standing_person_ids_compiled(person_ids: Iterable[str]) -> dict[str, str]:
+    """``standing_person_ids``, its reads compiled once per connection."""
+    ids = list(dict.fromkeys(person_ids))
+    chains: dict[int, int | None] = {}
+    public: dict[int, str] = {}
+    rows = _PEOPLE_BY_ID.rows(sorted(ids))
+    while rows:
+        for pk, person_id, into in rows:
+            chains[pk] = into
+            public[pk] = person_id
+        wanted = {into for _pk, _id, into in rows if into is not None} - chains.keys()
+        rows = _PEOPLE_BY_PK.rows(sorted(wanted)) if wanted else []
+    asked = set(ids)
+    start = {public[pk]: pk for pk in chains if public[pk] in asked}
+    return {pid: public[merges.standing(start[pid], chains)] for pid in ids if pid in start}
+
+
+def merged_aliases_compiled(person_ids: Iterable[str]) -> dict[str, set[str]]:
+    """``merged_aliases``, its reads compiled once per connection."""
+    return _merged_aliases(person_ids, lambda frontier: _ABSORBED_INTO.rows(sorted(frontier)))

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from django.db import connections
-from django.db.models import QuerySet
 
 from openmash.governance.disclosure import WITHHELD_TEXT, Context, present_record
 from openmash.intake.domain.localtime import local_date
@@ -106,41 +102,3 @@ def shown_record(decision: Decision, data: Mapping[str, Any], *, about_refs: Col
         out = as_dict(redacted.get("record"))
         return Shown(out, may_withhold and _has_withheld(out), True)
     return Shown(out, may_withhold and _has_withheld(out), False)
-
-
-class Compiled:
-    """A ``values_list`` queryset compiled to SQL once (per database connection), then run again with new values.
-
-    Building and compiling a queryset costs more Python than running it does for a page's small, hot reads (the
-    ORM did both for every statement of every request). ``build`` makes the queryset from its placeholders; the
-    first run compiles it for placeholder values no caller would use, notes where each lands among the
-    statement's parameters, and every run puts the caller's values there. Rows are converted by the fields' own
-    converters, so what comes back is what the queryset would give (sealed and encrypted fields opened).
-    """
-
-    def __init__(self, build: Callable[..., QuerySet[Any, Any]], *kinds: type[str] | type[int]) -> None:
-        self._build = build
-        self._marks: tuple[object, ...] = tuple(
-            f"\x00openmash-compiled-{n}\x00" if kind is str else -(2**62) - n for n, kind in enumerate(kinds))
-        self._compiled: dict[tuple[str, int], tuple[Any, str, tuple[object, ...], tuple[int | None, ...], Any]] = {}
-
-    def _compile(self, connection: Any) -> tuple[Any, str, tuple[object, ...], tuple[int | None, ...], Any]:
-        compiler = self._build(*self._marks).query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        slots = tuple(self._marks.index(p) if p in self._marks else None for p in params)
-        if set(slots) - {None} != set(range(len(self._marks))):
-            raise ValueError("a placeholder did not reach the statement's parameters unchanged")
-        converters = compiler.get_converters([s[0] for s in compiler.select[:compiler.col_count]])
-        return compiler, sql, tuple(params), slots, converters
-
-    def rows(self, *values: object, using: str = "default") -> list[tuple[Any, ...]]:
-        connection = connections[using]
-        key = (connection.alias, threading.get_ident())
-        if key not in self._compiled:
-            self._compiled[key] = self._compile(connection)
-        compiler, sql, params, slots, converters = self._compiled[key]
-        with connection.cursor() as cursor:
-            bound: list[Any] = [p if s is None else values[s] for p, s in zip(params, slots, strict=True)]
-            cursor.execute(sql, bound)
-            found = cursor.fetchall()
-        return [tuple(row) for row in compiler.apply_converters(found, converters)] if converters else found

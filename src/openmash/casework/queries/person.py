@@ -30,7 +30,6 @@ from openmash.casework.domain.chronology import (
 )
 from openmash.casework.models import Response
 from openmash.casework.queries.common import (
-    Compiled,
     address_text,
     age_from,
     as_dict,
@@ -50,6 +49,7 @@ from openmash.identity.models import MentionLink, Person, Residence
 from openmash.intake.domain.localtime import local_date
 from openmash.intake.models import Mention
 from openmash.platform.access import Reads
+from openmash.platform.compiled import Compiled, Ints
 from openmash.platform.domain.access_rules import Decision, Level
 from openmash.protocol.domain.windows import is_open_at
 from openmash.protocol.models import Alert, IncidentAssessment, IncidentChild
@@ -390,37 +390,46 @@ def _role_counts(mentions: list[_Named]) -> dict[str, int]:
     return dict(counts)
 
 
+_ABSORBED = Compiled(lambda person_id: Person.objects.filter(merged_into__person_id=person_id).values_list(
+    "person_id"), str)
+
+
 def _alerts(person_id: str, decision: Decision, agency: str) -> list[Alert]:
     # Two plain statements: a semi-join on the person table would scan the alerts.
-    ids = [person_id] + list(Person.objects.filter(merged_into__person_id=person_id).values_list("person_id",
-                                                                                                 flat=True))
+    ids = [person_id] + [absorbed for (absorbed,) in _ABSORBED.rows(person_id)]
     alerts = Alert.objects.filter(person_id_then__in=ids).order_by("-created_at")
     if decision.level_for(None) < Level.FULL:
         alerts = alerts.filter(recipient_agency=agency)
     return list(alerts[:50])
 
 
+_LIVE = {"mention__active": True, "mention__record__withdrawn": False}
+#: The people with a stay at one of these household addresses, other than the person.
+_HOUSEHOLD_OTHERS = Compiled(lambda keys, person_id: (
+    Residence.objects.filter(household_key__in=keys, **_LIVE).exclude(mention__link__person__person_id=person_id)
+    .values_list("mention__link__person__person_id").distinct()), list, str)
+#: Where these people lived, oldest first, with the record that says so.
+_STAYS = Compiled(lambda person_ids: (
+    Residence.objects.filter(mention__link__person__person_id__in=person_ids, **_LIVE)
+    .values_list("mention__link__person__person_id", "household_key", "postcode", "confidential", "since", "until",
+                 "mention__record__agency", "mention__record__record_id", "mention_id")
+    .order_by("since")), list)
+_MENTION_DATA = Compiled(lambda pks: Mention.objects.filter(pk__in=pks).values_list("pk", "data"), Ints)
+
+
 def _homes(person_id: str, mentions: list[_Named], decision: Decision, reads: Reads,
            today: dt.date) -> list[HomeView]:
     """Who lived with the person, address by address, from the records that say so (their own residences
     came with their mentions)."""
-    live = {"mention__active": True, "mention__record__withdrawn": False}
     own = [m for m in mentions if m.home is not None]
     if not own:
         return []
-    keys = {m.home[0] for m in own if m.home is not None}
     # Two statements, not one with a subquery: PostgreSQL plans that one as a loop over every stay.
-    others = (Residence.objects.filter(household_key__in=keys, **live)
-              .exclude(mention__link__person__person_id=person_id)
-              .values_list("mention__link__person__person_id", flat=True).distinct())
-    other_ids = sorted({o for o in others if o})
+    other_ids = sorted({o for (o,) in _HOUSEHOLD_OTHERS.rows(sorted({m.home[0] for m in own if m.home is not None}),
+                                                           person_id) if o})
     stays: dict[str, list[Stay]] = defaultdict(list)
     latest_mention: dict[str, int] = {}
-    for pid, key, postcode, confidential, since, until, agency, record_id, mention_pk in (
-            Residence.objects.filter(mention__link__person__person_id__in=other_ids, **live)
-            .values_list("mention__link__person__person_id", "household_key", "postcode", "confidential", "since",
-                         "until", "mention__record__agency", "mention__record__record_id", "mention_id")
-            .order_by("since")):
+    for pid, key, postcode, confidential, since, until, agency, record_id, mention_pk in _STAYS.rows(other_ids):
         stays[pid].append(Stay(key, postcode, confidential, since, until, (agency, record_id)))
         latest_mention[pid] = mention_pk
     first_of_key: dict[str, _Named] = {}
@@ -433,8 +442,8 @@ def _homes(person_id: str, mentions: list[_Named], decision: Decision, reads: Re
             confidential_keys.add(key)
         mine.append(Stay(key, postcode, confidential, since, until, (named.agency, named.record_id)))
     # One record's words per address (the person's own, already read), and one record's name per member.
-    wanted = set(latest_mention.values())
-    data_of = dict(Mention.objects.filter(pk__in=wanted).values_list("pk", "data")) if wanted else {}
+    wanted = sorted(set(latest_mention.values()))
+    data_of = dict(_MENTION_DATA.rows(wanted)) if wanted else {}
     labels = {key: address_text(present_person(decision, first.person, source_agency=first.agency).get("address"))
               or _key_label(key) for key, first in first_of_key.items()}
     homes = household_over_time(mine, stays)
