@@ -50,7 +50,9 @@ def main() -> int:
     env = {**os.environ, "OPENMASH_DATABASE_URL": args.database, "OPENMASH_DEMO": "1", "OPENMASH_VAR_DIR": str(folder),
            "OPENMASH_ALLOWED_HOSTS": "127.0.0.1,localhost", "OPENMASH_LOCKOUT_FAILURES": "100000",
            # The seeded demo passwords use the test hasher; sign-in is not what is measured here.
-           "OPENMASH_TESTING": "1"}
+           "OPENMASH_TESTING": "1",
+           # Each worker keeps its one connection for the whole run, so its PostgreSQL backend's CPU can be read.
+           "OPENMASH_DB_CONN_MAX_AGE": str(args.seconds + 600)}
     server = subprocess.Popen(
         [str(ROOT / ".venv" / "bin" / "gunicorn"), *([] if args.plain else ["-c", "python:openmash.web.serving"]),
          "openmash.config.wsgi", "--bind", f"127.0.0.1:{PORT}",
@@ -72,6 +74,7 @@ def main() -> int:
                        check=False, env={**os.environ})
         rows = list(csv.DictReader((folder / "locust_stats.csv").open()))
         server_cpu = _tree_cpu(server.pid) - cpu_before
+        database_cpu = _backends_cpu(args.database)
         load = (load_before, os.getloadavg()[0])
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -83,6 +86,8 @@ def main() -> int:
     served = sum(int(r["Request Count"]) for r in pages)
     print(f"server CPU (gunicorn, all workers) {server_cpu:.1f} s for {served} pages: "
           f"{server_cpu / max(1, served) * 1000:.0f} ms per page; load average {load[0]:.1f} -> {load[1]:.1f}")
+    print(f"PostgreSQL CPU (the workers' backends) {database_cpu:.1f} s: "
+          f"{database_cpu / max(1, served) * 1000:.0f} ms per page")
     failures = sum(int(r["Failure Count"]) for r in rows)
     ok = failures == 0 and all(float(r["95%"]) < 300 for r in pages)
     if not args.no_docs:
@@ -101,6 +106,24 @@ def _tree_cpu(pid: int) -> float:
             continue
         if int(stat.parent.name) == pid or int(fields[1]) == pid:  # fields[1]: the parent's pid
             total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _backends_cpu(database: str) -> float:
+    """CPU seconds used by the PostgreSQL backends connected to ``database`` now (the server's workers, each
+    holding one connection for the run; sign-in included), read from /proc (PostgreSQL on this machine)."""
+    name = database.rsplit("/", 1)[-1]
+    admin = database.rsplit("/", 1)[0] + "/postgres"
+    found = subprocess.run(["psql", admin, "-Atc", f"SELECT pid FROM pg_stat_activity WHERE datname = '{name}'"],
+                           capture_output=True, text=True, check=False).stdout.split()
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in found:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
 

@@ -113,6 +113,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("OPENMASH_DB_CONN_MAX_AGE", default=60)
+    # psycopg 3: parameters bound by the server, and a statement run OPENMASH_DB_PREPARE_THRESHOLD times on a
+    # connection is prepared there (planned once, not parsed and planned on every run). Behind a pooler in
+    # transaction mode, set OPENMASH_DB_PREPARE_THRESHOLD=off (README, "Serving in production").
+    _prepare = env.str("OPENMASH_DB_PREPARE_THRESHOLD", default="2")
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "server_side_binding": env.bool("OPENMASH_DB_SERVER_SIDE_BINDING", default=True),
+        "prepare_threshold": None if _prepare.lower() in {"off", "none", ""} else int(_prepare),
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- E-mail -------------------------------------------------------------------------------------------
