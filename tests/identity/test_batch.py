@@ -7,6 +7,8 @@ from collections import defaultdict
 from functools import cache
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from openmash.generator.county import generate_county
 from openmash.identity import batch
@@ -104,12 +106,75 @@ def test_splink_scores_the_pairs_as_the_in_process_scorer_does():
 
     features, _ = county(5)
     model = LinkageModel()
-    scorer = batch.DuckDBScorer()
-    scorer.load(features)
-    scorer.keys()
-    scorer.pairs()
+    scorer, _ = _paired(features)
     scored = scorer.score(model)
     assert scored
     apart = [(i, j) for i, j, p in scored if abs(score_pair(model, features[i], features[j]).probability - p) > 0.01]
     # Only the Python scorer's extra given-name nuance (a middle name's typo) may differ: a handful in thousands.
     assert len(apart) <= len(scored) // 500 + 3, apart[:5]
+
+
+def _paired(features: list[MentionFeatures]) -> tuple[batch.DuckDBScorer, int]:
+    """A scorer with the mentions, their keys and candidate pairs in; and how many pairs."""
+    scorer = batch.DuckDBScorer()
+    scorer.load(features)
+    scorer.keys()
+    return scorer, scorer.pairs()
+
+
+def _scored_pairs(features: list[MentionFeatures], model: LinkageModel, *, bound: bool) -> set[tuple[int, int, float]]:
+    scorer, _ = _paired(features)
+    if not bound:
+        scorer.bound = False
+    scored = {(i, j, round(p, 9)) for i, j, p in scorer.score(model)}
+    scorer.close()
+    return scored
+
+
+def _frequencies(features: list[MentionFeatures]) -> dict[str, dict[str, float]]:
+    """Name and town frequencies as training would give them (rare names weigh more)."""
+    out: dict[str, dict[str, float]] = {}
+    for name, value in (("given", lambda f: f.first_given), ("surname", lambda f: f.family), ("town", lambda f: f.town)):
+        counts: dict[str, int] = defaultdict(int)
+        for f in features:
+            if (v := value(f)) is not None:
+                counts[v] += 1
+        total = sum(counts.values())
+        out[name] = {v: n / total for v, n in counts.items()}
+    return out
+
+
+def test_the_bound_sets_aside_only_pairs_splink_scores_below_the_review_threshold():
+    features, _ = county(5)
+    model = LinkageModel()
+    scorer, candidates = _paired(features)
+    with_bound = scorer.score(model)
+    assert scorer.bounded is not None and scorer.bounded < candidates / 2  # it does set most pairs aside
+    assert {(i, j, round(p, 9)) for i, j, p in with_bound} == _scored_pairs(features, model, bound=False)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_for_any_model_the_bound_keeps_every_pair_splink_would_score(data: st.DataObject):
+    """m/u of every level drawn at random (trained models put levels in any order of weight), a prior and a review
+    threshold drawn, name frequencies or none: what Splink scores is the same with the bound as without."""
+    features, _ = county(7)
+    base = LinkageModel()
+    probability = st.floats(min_value=0.0005, max_value=0.9995)
+    levels = {c: {level: (data.draw(probability), data.draw(probability)) for level in base.levels[c]}
+              for c in base.levels if c not in ("nhs", "agency_id")}
+    model = LinkageModel(
+        levels={**base.levels, **levels}, prior=data.draw(st.floats(min_value=1e-7, max_value=1e-3)),
+        review_at=data.draw(st.floats(min_value=0.05, max_value=0.95)),
+        term_frequencies=_frequencies(features) if data.draw(st.booleans()) else {},
+    )
+    assert _scored_pairs(features, model, bound=True) == _scored_pairs(features, model, bound=False)
+
+
+def test_no_bound_is_claimed_for_a_level_without_weights():
+    from openmash.identity.training import splink_settings
+
+    settings_ = splink_settings(LinkageModel())
+    settings_["comparisons"][0]["comparison_levels"][2].pop("m_probability")
+    assert batch.bound_sql(settings_, 0.5) is None
+    assert batch.bound_sql(splink_settings(LinkageModel()), 0.5) is not None

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from openmash.identity import blocking_index
 from openmash.identity.blocking_index import (
@@ -15,6 +17,7 @@ from openmash.identity.blocking_index import (
     key_kind,
     load_secret,
     stored_key,
+    stored_keys,
 )
 from openmash.identity.models import BlockingIndex
 
@@ -26,6 +29,12 @@ def test_a_key_is_stored_as_a_signed_64_bit_hash_that_depends_on_the_secret():
     assert value == key_hash("SD:KOWALSKA|1990-02-03", one)
     assert value != key_hash("SD:KOWALSKA|1990-02-03", other)
     assert value != key_hash("SD:KOWALSKA|1990-02-04", one)
+
+
+@pytest.mark.django_db
+@given(keys=st.lists(st.text(max_size=40), max_size=20))
+def test_many_keys_hash_as_each_key_alone(keys):
+    assert stored_keys(keys) == [stored_key(k) for k in keys] == [key_hash(k, check_secret()) for k in keys]
 
 
 def test_the_secret_comes_from_the_setting_its_file_or_else_the_secret_key(tmp_path):

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openmash.identity.batch import cluster
-from openmash.identity.domain.clustering import child_match_needs_review
+from openmash.identity.domain.clustering import child_match_needs_review, child_review_possible
 from openmash.identity.domain.features import MentionFeatures
 from openmash.identity.domain.linker import InMemoryStore, link_record
 from openmash.identity.domain.scoring import LinkageModel, comparison_levels, score_pair
@@ -207,3 +207,22 @@ def test_after_a_withdrawal_two_children_on_names_and_date_alone_are_no_longer_b
     assert score_pair(MODEL, norwich, diss).weight >= MODEL.link_weight
     assert not _still_bridged([norwich], [diss], MODEL)
     assert _still_bridged([_charlie("gp", address=NORWICH, nhs_number=NHS)], [_charlie("school", address=DISS, nhs_number=NHS)], MODEL)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    born=st.one_of(st.none(), st.dates(dt.date(1950, 1, 1), dt.date(2023, 12, 31))),
+    other_born=st.one_of(st.none(), st.dates(dt.date(1950, 1, 1), dt.date(2023, 12, 31))),
+    role=st.sampled_from(["subject", "parent", "child_present", "victim", "perpetrator"]),
+    address=st.sampled_from([NORWICH, DISS, None]),
+)
+def test_a_pair_the_cheap_check_rules_out_is_never_held(born, other_born, role, address):
+    """``child_review_possible`` is only a shortcut: where it says no, the rule itself says no."""
+    a = _one("gp", role=role, given_names="Charlie", family_name="Hicks", sex="male",
+             **({"date_of_birth": born.isoformat()} if born else {}), **({"address": address} if address else {}))
+    b = _one("police", ref="p2", role="subject", given_names="Charlie", family_name="Hicks", sex="male",
+             **({"date_of_birth": other_born.isoformat()} if other_born else {}))
+    if not child_review_possible(a, b):
+        assert child_match_needs_review(a, b, comparison_levels(a, b)) is None
+    adults = all(d is not None and d <= dt.date(2006, 3, 1) for d in (born, other_born))  # 18 on both records (ON)
+    assert child_review_possible(a, b) is not adults

@@ -10,7 +10,11 @@ real-time linker record by record, which takes hours at national scale. The step
    keys of at most ``MAX_BLOCK`` mentions each, ``NARROW_ONLY`` keys aside (found as a compound key, so a broad block is never
    expanded into all its pairs).
 3. **Scoring** by Splink (DuckDB, or Spark) with the active model's m/u, prior and name frequencies:
-   the pairs are registered with ``register_blocked_pairs_for_predict`` and scored by ``predict``.
+   the pairs are registered with ``register_blocked_pairs_for_predict`` and scored by ``predict``. First,
+   pairs that cannot reach the review band are set aside by ``bound_sql``: Splink's own comparison levels,
+   evaluated in order while they are cheap (equalities, list overlaps), and from the first costly level
+   (typos, distances) on, the heaviest weight left. Most candidate pairs of a common name differ in date
+   of birth and address and never reach the costly levels' work; what Splink scores is the same.
 4. **Clustering** here, in Python, with the real-time guards (``domain.clustering.merge_conflict``):
    strong identifiers first, then pairs at or above the link threshold, strongest first; a pair in the
    review band, or one that ``domain.clustering.child_match_needs_review`` holds back (as in real time),
@@ -20,11 +24,12 @@ real-time linker record by record, which takes hours at national scale. The step
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from openmash.identity.domain.clustering import child_match_needs_review, merge_conflict
+from openmash.identity.domain.clustering import child_match_needs_review, child_review_possible, merge_conflict
 from openmash.identity.domain.features import MentionFeatures
 from openmash.identity.domain.linker import MAX_BLOCK, NARROW_ONLY, SMALL_BLOCK
 from openmash.identity.domain.scoring import LinkageModel, comparison_levels
@@ -106,6 +111,88 @@ def pairs_sql(keys_table: str) -> str:
     """  # noqa: S608 - only our own table name and constants are interpolated
 
 
+#: The levels whose SQL is cheap (equalities, list overlaps, plain arithmetic), per comparison; a comparison not
+#: named here is cheap throughout. ``bound_sql`` evaluates a comparison's levels in Splink's order while they are
+#: in this set, and stops at the first that is not (string distances, nicknames, the swapped-name tests).
+CHEAP_LEVELS: dict[str, frozenset[str]] = {
+    "given": frozenset({"null", "first_only", "exact"}),
+    "surname": frozenset({"null", "exact"}),
+    "address": frozenset({"null", "household"}),
+    "street": frozenset({"null", "exact"}),
+    "town": frozenset({"null", "exact"}),
+}
+#: Bits of slack under the review weight: the bound is a sum of the same weights in another order.
+BOUND_SLACK = 1e-6
+
+
+def _level_weight(level: Mapping[str, Any]) -> float | None:
+    """The most a Splink comparison level can add, in bits: log2(m/u), or with a term-frequency adjustment the
+    larger of that and log2(m/tf_minimum) (Splink puts the value's frequency, floored at tf_minimum, for u).
+    None: the level has no m/u (Splink would use its own defaults: no bound is claimed)."""
+    if level.get("is_null_level"):
+        return 0.0
+    m, u = level.get("m_probability"), level.get("u_probability")
+    if not m or not u:
+        return None
+    weight = math.log2(m / u)
+    if level.get("tf_adjustment_column"):
+        floor = level.get("tf_minimum_u_value") or 0.0
+        weight = max(weight, math.log2(m / floor)) if floor > 0 else math.inf
+    return weight
+
+
+def bound_sql(settings: Mapping[str, Any], threshold: float, *,
+              cheap: Mapping[str, frozenset[str]] = CHEAP_LEVELS) -> str | None:
+    """A SQL condition over a pair's ``<column>_l``/``<column>_r`` that holds for every pair Splink would score at
+    or above the probability ``threshold``, and for few others; None if no bound can be made.
+
+    ``settings`` is ``training.splink_settings(model)`` (in the dialect the condition is for).
+    Each comparison is Splink's own CASE over its levels, in its order, while the levels are cheap; from the first
+    costly level on, it is the heaviest weight of the levels left (the pair's level is one of them). Splink's
+    match weight is the prior's plus each comparison's level weight, so the sum of these bounds is never below it.
+    """
+    terms: list[str] = []
+    for comparison in settings["comparisons"]:
+        name = comparison["output_column_name"]
+        levels = comparison["comparison_levels"]
+        weights = [_level_weight(level) for level in levels]
+        if any(w is None or math.isinf(w) for w in weights):
+            return None
+        cases: list[str] = []
+        rest: float | None = None
+        for n, (level, weight) in enumerate(zip(levels, weights, strict=True)):
+            label = level.get("label_for_charts", "")
+            if name in cheap and label not in cheap[name]:
+                rest = max(w for w in weights[n:] if w is not None)
+                break
+            condition = str(level["sql_condition"])
+            if condition.strip().upper() == "ELSE":
+                rest = weight
+                break
+            cases.append(f"WHEN {condition} THEN {weight!r}")
+        else_ = f" ELSE {rest!r}" if rest is not None else " ELSE 0.0"
+        terms.append(f"(CASE {' '.join(cases)}{else_} END)" if cases else f"({rest if rest is not None else 0.0!r})")
+    prior = settings["probability_two_random_records_match"]
+    floor = math.log2(threshold / (1 - threshold)) - math.log2(prior / (1 - prior)) - BOUND_SLACK
+    return f"({' + '.join(terms)}) >= {floor!r}"
+
+
+def blocked_sql(columns: Sequence[str], condition: str | None, *, pairs: str = "candidate_pairs",
+                mentions: str = "men") -> str:
+    """Splink's blocked pairs (``match_key``, ``join_key_l``, ``join_key_r``): the candidate pairs, less those
+    ``condition`` (``bound_sql``) sets aside. ``columns``: the mentions' columns (each side's as ``<name>_l``/``_r``)."""
+    if condition is None:
+        return f"SELECT '0' AS match_key, l AS join_key_l, r AS join_key_r FROM {pairs}"  # noqa: S608
+    sides = {side: ", ".join(f"{c} AS {c}_{side}" for c in columns) for side in ("l", "r")}
+    return f"""
+    SELECT '0' AS match_key, p.l AS join_key_l, p.r AS join_key_r
+    FROM {pairs} p
+    JOIN (SELECT {sides['l']} FROM {mentions}) ml ON ml.unique_id_l = p.l
+    JOIN (SELECT {sides['r']} FROM {mentions}) mr ON mr.unique_id_r = p.r
+    WHERE {condition}
+    """  # noqa: S608 - our own tables, columns and the model's conditions
+
+
 @dataclass
 class Clusters:
     """Mention indexes grouped into people, with what decided each mention's place."""
@@ -148,7 +235,8 @@ def cluster(
         if progress is not None and n % 100_000 == 0:
             progress(n)
         if p < model.link_at or (
-            n >= len(strong) and child_match_needs_review(features[i], features[j], comparison_levels(features[i], features[j]))
+            n >= len(strong) and child_review_possible(features[i], features[j])
+            and child_match_needs_review(features[i], features[j], comparison_levels(features[i], features[j]))
         ):
             reviews += 1
             continue
@@ -175,6 +263,10 @@ class DuckDBScorer:
         self.con = duckdb.connect()
         #: Whether the mentions' table is in (``load_table``).
         self.loaded = False
+        #: Whether pairs that cannot reach the review band are set aside before Splink scores (``bound_sql``).
+        self.bound = True
+        #: Candidate pairs left for Splink to score once ``bound_sql`` set aside those that cannot reach review.
+        self.bounded: int | None = None
         if threads:
             self.con.execute(f"SET threads = {int(threads)}").fetchall()
         if memory_limit:
@@ -209,10 +301,13 @@ class DuckDBScorer:
         from openmash.identity.training import register_term_frequencies, splink_settings
 
         db_api = DuckDBAPI(connection=self.con)
-        linker = Linker(db_api.register("men"), splink_settings(model), log_level=logging.WARNING)
+        settings = splink_settings(model)
+        condition = bound_sql(settings, model.review_at) if self.bound else None
+        linker = Linker(db_api.register("men"), settings, log_level=logging.WARNING)
         register_term_frequencies(linker, db_api, model)
-        self._run("CREATE OR REPLACE TABLE blocked AS SELECT '0' AS match_key, l AS join_key_l, r AS join_key_r "
-                  "FROM candidate_pairs")
+        columns = [str(row[0]) for row in self._run("SELECT column_name FROM (DESCRIBE men)")]
+        self._run(f"CREATE OR REPLACE TABLE blocked AS {blocked_sql(columns, condition)}")
+        self.bounded = int(self._run("SELECT count(*) FROM blocked")[0][0])
         linker.table_management.register_blocked_pairs_for_predict(db_api.register("blocked"))
         predictions = linker.inference.predict(threshold_match_probability=model.review_at)
         rows = self._run(f"SELECT unique_id_l, unique_id_r, match_probability FROM {predictions.physical_name}")  # noqa: S608
@@ -263,6 +358,8 @@ def score_and_cluster(
     mark = time.perf_counter()
     scored = scorer.score(model)
     stats["scored"] = len(scored)
+    if getattr(scorer, "bounded", None) is not None:
+        stats["bounded"] = scorer.bounded
     stats["score_s"] = time.perf_counter() - mark
     step("clustering under the guards")
     mark = time.perf_counter()

@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from openmash.identity.batch import keys_sql, pairs_sql
+from openmash.identity.batch import blocked_sql, bound_sql, keys_sql, pairs_sql
 from openmash.identity.domain.features import MentionFeatures
 from openmash.identity.domain.scoring import LinkageModel
 
@@ -94,9 +94,11 @@ class SparkScorer:
         from openmash.identity.training import register_term_frequencies, splink_settings
 
         db_api = SparkAPI(spark_session=self.spark)  # type: ignore[no-untyped-call]
-        linker = Linker(db_api.register(self.men), splink_settings(model, dialect="spark"), log_level=logging.WARNING)
+        settings = splink_settings(model, dialect="spark")
+        condition = bound_sql(settings, model.review_at)
+        linker = Linker(db_api.register(self.men), settings, log_level=logging.WARNING)
         register_term_frequencies(linker, db_api, model)
-        blocked = self._sql("SELECT '0' AS match_key, l AS join_key_l, r AS join_key_r FROM candidate_pairs")
+        blocked = self._sql(blocked_sql(self.men.columns, condition))
         linker.table_management.register_blocked_pairs_for_predict(db_api.register(blocked))
         predictions = linker.inference.predict(threshold_match_probability=model.review_at)
         rows = predictions.as_spark_dataframe().select("unique_id_l", "unique_id_r", "match_probability").collect()

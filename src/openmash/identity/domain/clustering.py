@@ -143,6 +143,18 @@ def _address_agrees(levels: Mapping[str, str | None]) -> bool:
     return any(levels.get(part) in _PART_AGREES for part in ("number", "street", "town"))
 
 
+def _dateless(features: MentionFeatures) -> bool:
+    return features.dob is None and features.birth_years is None
+
+
+def child_review_possible(a: MentionFeatures, b: MentionFeatures) -> bool:
+    """Whether ``child_match_needs_review`` could hold back a match of ``a`` and ``b`` at all, without comparing
+    them: either is a child on the date of either record, or either has neither date of birth nor estimated age.
+    Between two dated adults it never does, so a batch of pairs compares only the rest."""
+    dates = (a.occurred, b.occurred)
+    return _dateless(a) or _dateless(b) or _is_child(a, *dates) or _is_child(b, *dates)
+
+
 def child_match_needs_review(a: MentionFeatures, b: MentionFeatures, levels: Mapping[str, str | None]) -> Conflict | None:
     """Why a model match of ``a`` and ``b`` (``levels``: ``scoring.comparison_levels``) may not link on its own, or None.
 
@@ -166,13 +178,15 @@ def child_match_needs_review(a: MentionFeatures, b: MentionFeatures, levels: Map
        links on names and address: that is how most police and housing records of children are joined,
        and holding them all would cost far more recall than the namesake risk justifies.
     """
+    if not child_review_possible(a, b):
+        return None
     if levels.get("nhs") == "agree" or levels.get("agency_id") == "agree":
         return None
     dates = (a.occurred, b.occurred)
     if levels.get("dob") in _DOB_AGREES and not _address_agrees(levels) and (_is_child(a, *dates) or _is_child(b, *dates)):
         return Conflict("child_names_and_dob_only", f"{' '.join(a.given)} {a.family} born {a.dob or b.dob}, addresses do not agree")
     for dateless, dated in ((a, b), (b, a)):
-        if dateless.dob is not None or dateless.birth_years is not None:
+        if not _dateless(dateless):
             continue
         age = _age(dated, dateless.occurred)
         if age is None:
