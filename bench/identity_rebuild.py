@@ -147,7 +147,7 @@ def db_worker(url: str, folder: Path) -> None:
     actor = Actor.system("bench")
     truth = json.loads((folder / "truth.json").read_text())
     out: dict[str, Any] = {"load": loaded, "peak_before_mb": before}
-    for step in ("scratch", "train", "retrained"):
+    for step in os.environ.get("OPENMASH_BENCH_STEPS", "scratch,train,retrained").split(","):
         print(f"  {step}...", file=sys.stderr, flush=True)
         started, cpu = time.perf_counter(), _cpu_s()
         if step == "train":
@@ -302,7 +302,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-splink", action="store_true")
     parser.add_argument("--data", type=Path, help="keep the prepared data in this folder and reuse it when it matches")
     parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--scratch-only", action="store_true",
+                        help="time only the rebuild from nothing (no training, no second rebuild); implies --no-docs")
     args = parser.parse_args(argv)
+    if args.scratch_only:
+        os.environ["OPENMASH_BENCH_STEPS"] = "scratch"
+        args.no_docs = True
     results: dict[str, dict[str, Any]] = {}
     splink: dict[str, Any] | None = None
     loads: list[float] = []
@@ -328,10 +333,11 @@ def main(argv: list[str]) -> int:
         for name in [b for b in args.backends.split(",") if b]:
             loads.append(os.getloadavg()[0])
             results[name] = r = run_db(name, folder)
-            for step in ("scratch", "retrained"):
+            for step in [s for s in ("scratch", "retrained") if s in r]:
                 print(f"{name:9} {step}: {r[step]['seconds']:.0f} s, peak {r[step]['peak_mb']:,.0f} MiB, "
                       f"{r[step]['summary']['seconds']}, {r[step]['accuracy']}", flush=True)
-            print(f"{name:9} train: {r['train']['seconds']:.0f} s", flush=True)
+            if "train" in r:
+                print(f"{name:9} train: {r['train']['seconds']:.0f} s", flush=True)
     load_average = f"{min(loads):.1f}–{max(loads):.1f}" if loads else "n/a"
     if not args.no_docs:
         write_section("Batch rebuild", docs_text(args, prep, results, splink, load_average))
