@@ -137,7 +137,13 @@ class DatabaseStore:
         # constants are interpolated.
         postgres = connection.vendor == "postgresql"
         keys_of = "string_agg(CAST(held.key AS text), ',')" if postgres else "group_concat(held.key)"
-        head = ", ".join(_HEAD_POSTGRES if postgres else _HEAD_SQLITE) + "," if screen is not None else ""
+        rows_sql = f"SELECT chosen.person_id, chosen.keys, link.features FROM chosen JOIN {links_table} AS link ON link.person_id = chosen.person_id"  # noqa: S608
+        if screen is not None:
+            # The heads are read around the same rows, fenced off (OFFSET 0: the subquery is planned as it stands):
+            # the rows come in the same order, and people the linker weighs equal stay in the same order.
+            head = ", ".join(_HEAD_POSTGRES if postgres else _HEAD_SQLITE)
+            fence = "OFFSET 0" if postgres else "LIMIT -1 OFFSET 0"
+            rows_sql = f"SELECT q.person_id, q.keys, {head}, q.features FROM ({rows_sql} {fence}) AS q"  # noqa: S608
         sql = f"""
             WITH held AS ({held}),
             sizes AS (SELECT key, count(*) AS n FROM held GROUP BY key),
@@ -147,8 +153,7 @@ class DatabaseStore:
                 HAVING sum(CASE WHEN sizes.n <= {SMALL_BLOCK} OR held.kind = {KIND_STRONG} THEN 1 ELSE 0 END) > 0
                     OR sum(CASE WHEN sizes.n <= {MAX_BLOCK} AND held.kind <> {KIND_NARROW} THEN 1 ELSE 0 END) >= 2
             )
-            SELECT chosen.person_id, chosen.keys, {head} link.features FROM chosen
-            JOIN {links_table} AS link ON link.person_id = chosen.person_id
+            {rows_sql}
         """  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(sql, held_params)
@@ -351,10 +356,10 @@ class DatabaseStore:
 
 #: A candidate mention's head (``domain.scoring.CandidateHead``) read from its stored features, before them: on
 #: PostgreSQL each value from the binary JSON; on SQLite in one call (one parse of the text), as a JSON array.
-_HEAD_POSTGRES = ("link.features->>'agency'", "link.features->>'nhs'", "link.features->>'agency_person_id'",
-                  "link.features->>'dob'", "(link.features->'birth_years'->>0)::int", "(link.features->'birth_years'->>1)::int",
-                  "link.features->>'sex'", "link.features->>'occurred'")
-_HEAD_SQLITE = ("json_extract(link.features, '$.agency', '$.nhs', '$.agency_person_id', '$.dob', '$.birth_years', "
+_HEAD_POSTGRES = ("q.features->>'agency'", "q.features->>'nhs'", "q.features->>'agency_person_id'",
+                  "q.features->>'dob'", "(q.features->'birth_years'->>0)::int", "(q.features->'birth_years'->>1)::int",
+                  "q.features->>'sex'", "q.features->>'occurred'")
+_HEAD_SQLITE = ("json_extract(q.features, '$.agency', '$.nhs', '$.agency_person_id', '$.dob', '$.birth_years', "
                 "'$.sex', '$.occurred')",)
 
 
