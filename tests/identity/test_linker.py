@@ -76,3 +76,25 @@ def test_a_corrected_version_that_fits_another_person_moves_there():
     assert list(corrected.values())[0].person == second
     assert store.relinks == [(("police", "POL-9", "p1"), first, second)]
     assert not any(key.startswith("SD:KOWALSKA") for key in store.keys_of[first])
+
+
+class _ReversedStore(InMemoryStore):
+    """Returns candidates in the opposite order (as a database may, with another query plan)."""
+
+    def candidate_mentions(self, keys):
+        return dict(reversed(list(super().candidate_mentions(keys).items())))
+
+
+def test_between_two_people_of_exactly_the_same_evidence_the_older_is_chosen_whatever_order_they_come_in():
+    chosen = []
+    for store in (InMemoryStore(), _ReversedStore()):
+        same = {"given_names": "Dawid", "family_name": "Nowak", "date_of_birth": "1988-04-09", "address": HOME}
+        # One agency, two of its own person ids: two people whom no merge may join.
+        first = _link(store, person(agency_person_id="GP1", **same))
+        second = _link(store, person(agency_person_id="GP2", **same))
+        older = list(first.values())[0].person
+        assert older != list(second.values())[0].person
+        decision = list(_link(store, person("p1", "victim", **same), agency="police", kind="da_incident").values())[0]
+        chosen.append(decision.person)
+        assert decision.person == older
+    assert len(set(chosen)) == 1

@@ -230,7 +230,8 @@ def cluster(
     for group in groups.values():
         strong.extend((group[0], other, 1.0) for other in group[1:])
     merges = reviews = refused = 0
-    ordered = sorted(scored, key=lambda t: -t[2])
+    # Strongest first; equal probabilities by mention, so the result never rests on the order Splink returned them.
+    ordered = sorted(scored, key=lambda t: (-t[2], t[0], t[1]))
     for n, (i, j, p) in enumerate(strong + ordered):
         if progress is not None and n % 100_000 == 0:
             progress(n)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cmp_to_key
 from typing import Any, Protocol
 
 from openmash.identity.domain.blocking import blocking_keys
@@ -212,8 +213,19 @@ def _options(
         if candidate_conflict(features, others) is not None:
             continue
         options.append(_Option(person, best[0], strong, best[1], held))
-    options.sort(key=lambda o: (o.strong is None, -o.score.weight))
+    options.sort(key=cmp_to_key(lambda a, b: _compare_options(store, a, b)))
     return options
+
+
+def _compare_options(store: LinkStore, a: _Option, b: _Option) -> int:
+    """Strong identifiers first, then the heavier score; between two people of exactly the same evidence, the older
+    person (as a merge keeps the older), so the choice never rests on the order the store happened to return."""
+    key_a, key_b = (a.strong is None, -a.score.weight), (b.strong is None, -b.score.weight)
+    if key_a != key_b:
+        return -1 if key_a < key_b else 1
+    if a.person == b.person:
+        return 0
+    return -1 if store.is_older(a.person, b.person) else 1
 
 
 def _explanation(option: _Option) -> dict[str, Any]:
