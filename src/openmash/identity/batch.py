@@ -159,19 +159,17 @@ def bound_sql(settings: Mapping[str, Any], threshold: float, *,
         if any(w is None or math.isinf(w) for w in weights):
             return None
         cases: list[str] = []
-        rest: float | None = None
+        rest = 0.0  # no level left: nothing added
         for n, (level, weight) in enumerate(zip(levels, weights, strict=True)):
-            label = level.get("label_for_charts", "")
-            if name in cheap and label not in cheap[name]:
+            condition = str(level["sql_condition"])
+            if name in cheap and level.get("label_for_charts", "") not in cheap[name]:
                 rest = max(w for w in weights[n:] if w is not None)
                 break
-            condition = str(level["sql_condition"])
             if condition.strip().upper() == "ELSE":
-                rest = weight
+                rest = weight if weight is not None else rest
                 break
             cases.append(f"WHEN {condition} THEN {weight!r}")
-        else_ = f" ELSE {rest!r}" if rest is not None else " ELSE 0.0"
-        terms.append(f"(CASE {' '.join(cases)}{else_} END)" if cases else f"({rest if rest is not None else 0.0!r})")
+        terms.append(f"(CASE {' '.join(cases)} ELSE {rest!r} END)" if cases else f"({rest!r})")
     prior = settings["probability_two_random_records_match"]
     floor = math.log2(threshold / (1 - threshold)) - math.log2(prior / (1 - prior)) - BOUND_SLACK
     return f"({' + '.join(terms)}) >= {floor!r}"

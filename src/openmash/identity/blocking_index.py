@@ -56,17 +56,12 @@ def _secret() -> bytes:
 
 def key_hash(key: str, secret: bytes) -> int:
     """``key`` under ``secret``: a signed 64-bit integer (PostgreSQL ``bigint``, SQLite ``INTEGER``)."""
-    digest = hashlib.blake2b(key.encode("utf-8"), key=secret, digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
+    return key_hashes([key], secret)[0]
 
 
-def stored_key(key: str) -> int:
-    return key_hash(key, check_secret())
-
-
-def stored_keys(keys: Iterable[str]) -> list[int]:
-    """``stored_key`` of each key: one keyed state copied per key (a third less work than keying each anew)."""
-    base = hashlib.blake2b(key=check_secret(), digest_size=8)
+def key_hashes(keys: Iterable[str], secret: bytes) -> list[int]:
+    """``key_hash`` of each key: one keyed state copied per key (a third less work than keying each anew)."""
+    base = hashlib.blake2b(key=secret, digest_size=8)
     unpack = _SIGNED_64.unpack
     out: list[int] = []
     for key in keys:
@@ -74,6 +69,14 @@ def stored_keys(keys: Iterable[str]) -> list[int]:
         state.update(key.encode("utf-8"))
         out.append(unpack(state.digest())[0])
     return out
+
+
+def stored_key(key: str) -> int:
+    return key_hash(key, check_secret())
+
+
+def stored_keys(keys: Iterable[str]) -> list[int]:
+    return key_hashes(keys, check_secret())
 
 
 def key_kind(key: str) -> int:
