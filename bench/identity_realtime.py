@@ -141,7 +141,7 @@ def db_worker(url: str, folder: Path, mode: str = "all") -> None:
 
     settings.OPENMASH_PIPELINE_STAGES = []
     marker = folder / f"loaded-{url.rsplit('/', 1)[-1]}.json"
-    if mode == "time":
+    if mode in ("time", "warm"):
         load_timings = json.loads(marker.read_text())
     else:
         call_command("migrate", verbosity=0, skip_checks=True)
@@ -156,6 +156,10 @@ def db_worker(url: str, folder: Path, mode: str = "all") -> None:
     ingest_files([folder / "probes.jsonl"], backfill=True)
     versions = list(RecordVersion.objects.filter(seq__gt=stored_n).order_by("seq"))
     services.forget_cached_model()
+    decisions_path = os.environ.get("OPENMASH_BENCH_DECISIONS")
+    if mode == "warm":
+        warm_passes(versions, int(os.environ.get("OPENMASH_BENCH_WARM_PASSES", "3")), stored_n, decisions_path)
+        return
     stage_ms: list[float] = []
     cpu_ms: list[float] = []
     queries: list[int] = []
@@ -173,6 +177,8 @@ def db_worker(url: str, folder: Path, mode: str = "all") -> None:
         stage_ms.append(elapsed * 1000)
         cpu_ms.append((time.process_time() - cpu) * 1000)
     outcome = _check(truth["probes"], stored_n)
+    if decisions_path:
+        _write_decisions(decisions_path, [_decisions(v, stored_n, rename_new=False) for v in versions])
     settings.OPENMASH_PIPELINE_STAGES = [STAGE]
     api_ms: list[float] = []
     actor = Actor.system("bench")
@@ -191,6 +197,63 @@ def db_worker(url: str, folder: Path, mode: str = "all") -> None:
         "links": MentionLink.objects.count(), "db_bytes": _database_bytes(connection),
     }
     print(json.dumps(result))
+
+
+class _RollbackError(Exception):
+    pass
+
+
+def warm_passes(versions: list[Any], passes: int, stored_n: int, decisions_path: str | None) -> None:
+    """Each probe's stage in a transaction rolled back, ``passes`` times over the probes: the same database timed
+    again and again, each probe against the loaded base alone (warm: its pages read by the passes before). Prints
+    one JSON line per pass; the first pass's decisions go to ``decisions_path``."""
+    from django.db import transaction
+
+    from openmash.identity import services
+
+    for n in range(passes):
+        stage_ms: list[float] = []
+        cpu_ms: list[float] = []
+        decided: list[dict[str, Any]] = []
+        for version in versions:
+            try:
+                with transaction.atomic():
+                    started, cpu = time.perf_counter(), time.process_time()
+                    services.link_record_version(version, live=True)
+                    stage_ms.append((time.perf_counter() - started) * 1000)
+                    cpu_ms.append((time.process_time() - cpu) * 1000)
+                    if n == 0 and decisions_path:
+                        decided.append(_decisions(version, stored_n, rename_new=True))
+                    raise _RollbackError
+            except _RollbackError:
+                pass
+        if decided:
+            _write_decisions(decisions_path or "", decided)
+        print(json.dumps({"pass": n + 1, "stage": _summary(stage_ms), "stage_cpu": _summary(cpu_ms),
+                          "load_average": os.getloadavg()[0]}), flush=True)
+
+
+def _decisions(version: Any, stored_n: int, *, rename_new: bool) -> dict[str, Any]:
+    """What the stage decided for each person of a probe: person, method, probability, explanation, reviews (a
+    person made by the probe as "new" when ``rename_new``: sequences do not roll back)."""
+    from openmash.identity.models import MatchReview, MentionLink
+
+    def who(person: int) -> Any:
+        return "new" if rename_new and person > stored_n else person
+
+    links = MentionLink.objects.filter(mention__record_id=version.record_id).order_by("mention__ref")
+    reviews = MatchReview.objects.filter(mention__record_id=version.record_id).order_by("mention__ref", "pk")
+    return {
+        "record": version.record_id,
+        "links": [[link.mention.ref, who(link.person_id), link.method, link.probability, link.explanation]
+                  for link in links.select_related("mention")],
+        "reviews": [[r.mention.ref, who(r.person_id), who(r.candidate_id), r.probability, r.explanation]
+                    for r in reviews.select_related("mention")],
+    }
+
+
+def _write_decisions(path: str, decided: list[dict[str, Any]]) -> None:
+    Path(path).write_text("".join(json.dumps(d, sort_keys=True) + "\n" for d in decided), encoding="utf-8")
 
 
 def _check(truth: list[dict[str, Any]], stored_n: int) -> dict[str, int]:
@@ -345,6 +408,9 @@ def run_db(name: str, folder: Path, mode: str = "all", reuse: str | None = None)
     try:
         out = subprocess.run([sys.executable, __file__, "--worker", url, str(folder), mode], cwd=ROOT, check=True,
                              stdout=subprocess.PIPE, text=True, env={**os.environ, "OPENMASH_VAR_DIR": str(folder)})
+        if mode == "warm":
+            print(out.stdout, end="", flush=True)
+            return {}
         return dict(json.loads(out.stdout.strip().splitlines()[-1]))
     finally:
         if mode != "all":
@@ -469,6 +535,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--load-only", action="store_true",
                         help="with --data: prepare, migrate and load each backend's database, keep it and print its "
                              "URL (loading is not timing: it may run outside the benchmark lock)")
+    parser.add_argument("--warm", type=int, metavar="PASSES",
+                        help="with --reuse: each probe's stage in a transaction rolled back, PASSES times (warm figures; "
+                             "the database keeps only the probes' records)")
+    parser.add_argument("--decisions", type=Path, metavar="FILE",
+                        help="write each probe's decisions (person, method, probability, explanation, reviews) to FILE, "
+                             "one JSON line per probe, to compare two commits")
     parser.add_argument("--reuse", metavar="URL",
                         help="with --data: time the probes on a database kept by --load-only (one backend; once)")
     args = parser.parse_args(argv)
@@ -490,6 +562,12 @@ def main(argv: list[str]) -> int:
         for name in [b for b in args.backends.split(",") if b]:
             if args.load_only:
                 print(json.dumps(run_db(name, folder, "load")), flush=True)
+                continue
+            if args.decisions:
+                os.environ["OPENMASH_BENCH_DECISIONS"] = str(args.decisions.resolve())
+            if args.warm:
+                os.environ["OPENMASH_BENCH_WARM_PASSES"] = str(args.warm)
+                run_db(name, folder, "warm", args.reuse)
                 continue
             results[name] = r = run_db(name, folder, "time" if args.reuse else "all", args.reuse)
             print(f"{name:9} stage p50 {r['stage']['p50']:.2f} ms p95 {r['stage']['p95']:.2f} ms; api p50 "

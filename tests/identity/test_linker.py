@@ -81,8 +81,8 @@ def test_a_corrected_version_that_fits_another_person_moves_there():
 class _ReversedStore(InMemoryStore):
     """Returns candidates in the opposite order (as a database may, with another query plan)."""
 
-    def candidate_mentions(self, keys):
-        return dict(reversed(list(super().candidate_mentions(keys).items())))
+    def candidate_mentions(self, keys, screen=None):
+        return dict(reversed(list(super().candidate_mentions(keys, screen).items())))
 
 
 def test_between_two_people_of_exactly_the_same_evidence_the_older_is_chosen_whatever_order_they_come_in():

@@ -9,8 +9,10 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from openmash.identity.domain import linker
 from openmash.identity.domain.features import MentionFeatures
-from openmash.identity.domain.scoring import LinkageModel, ProbeScorer, score_pair
+from openmash.identity.domain.linker import InMemoryStore, LinkDecision
+from openmash.identity.domain.scoring import CandidateHead, LinkageModel, ProbeScorer, score_pair
 
 GIVEN = ["JOHN", "JON", "JONATHAN", "JACK", "JAKE", "ANNA", "ANA", "HANNA", "SMITH", "KOWALSKA"]
 FAMILY = ["SMITH", "SMYTH", "SMITHE", "KOWALSKA", "KOWALSKI", "JOHN", "ANNA", "NOWAK"]
@@ -118,3 +120,97 @@ def test_an_address_compared_part_by_part_may_add_more_than_one_compared_whole()
     for model in (LinkageModel(), TRAINED):
         exact = score_pair(model, probe, same).weight
         assert ProbeScorer(model, probe).weight(same, exact) == exact
+
+
+def head_of(features: MentionFeatures) -> CandidateHead:
+    return CandidateHead(features.agency, features.nhs, features.agency_person_id, features.dob, features.birth_years,
+                         features.sex, features.occurred)
+
+
+@settings(max_examples=300, deadline=None)
+@given(mentions(), st.lists(mentions(), min_size=1, max_size=25), st.sampled_from([LinkageModel(), TRAINED]),
+       st.floats(min_value=-40, max_value=60))
+def test_a_candidate_screened_out_on_its_head_never_reaches_the_weight_asked(probe, candidates, model, at_least):
+    scorer = ProbeScorer(model, probe)
+    for candidate in [*candidates, *candidates]:
+        exact = score_pair(model, probe, candidate).weight
+        if not scorer.may_reach(head_of(candidate), at_least):
+            assert exact < at_least
+            # And the scorer itself gives up on it (or, knowing its names and address already, weighs it below).
+            weight = scorer.weight(candidate, at_least)
+            assert weight is None or weight < at_least
+        # Screening takes nothing from the scorer's tables: its weights stay score_pair's.
+        assert scorer.weight(candidate) == exact
+
+
+class ScreeningStore(InMemoryStore):
+    """A store that leaves out every person none of whose mentions passes the linker's screen (as the database
+    store does before decoding features); it counts what it left out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.left_out = 0
+
+    def candidate_mentions(self, keys, screen=None):
+        found = super().candidate_mentions(keys)
+        if screen is None:
+            return found
+        kept = {p: ms for p, ms in found.items() if any(screen(head_of(m)) for m in ms)}
+        self.left_out += len(found) - len(kept)
+        return kept
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(mentions(), min_size=1, max_size=30), mentions(), st.sampled_from([LinkageModel(), TRAINED]))
+def test_screening_candidates_on_their_heads_changes_no_option_of_the_linker(stored, probe, model):
+    plain, screening = InMemoryStore(), ScreeningStore()
+    for i, m in enumerate(stored):
+        # Everyone under one key, in people of one to three mentions.
+        m = replace(m, record_id=f"S{i}", ref="p1")
+        for store in (plain, screening):
+            person = store.new_person() if i % 3 == 0 else f"P{store._next:07d}"
+            store.save_link(m, person, LinkDecision(person, "new", 1.0))
+            store.add_keys(person, {"K:ALL"})
+    probe = replace(probe, record_id="NEW")
+    keys = frozenset({"K:ALL"})
+    assert linker._options(screening, model, probe, keys) == linker._options(plain, model, probe, keys)
+
+
+def test_the_screen_keeps_a_person_sharing_a_strong_identifier_whatever_its_head_weighs():
+    probe = MentionFeatures(agency="gp", record_id="R1", ref="p1", role="subject", given=("ANNA",), family="NOWAK",
+                            surnames=("NOWAK",), dob="1980-01-02", birth_years=None, sex="F", nhs="9434765919",
+                            agency_person_id="A1", postcode=None, household=(), occurred="2024-03-01")
+    # Nothing in common but the NHS number (or the agency's own person id): born decades apart, the other sex.
+    far = replace(probe, record_id="R2", dob="2012-06-24", sex="M", nhs=None, agency_person_id=None)
+    model = LinkageModel()
+    floor = min(model.review_weight, model.link_weight)
+    screen = linker.worth_scoring(probe, ProbeScorer(model, probe), floor)
+    assert not screen(head_of(far))
+    assert screen(head_of(replace(far, nhs="9434765919")))
+    assert screen(head_of(replace(far, agency_person_id="A1")))
+    assert not screen(head_of(replace(far, agency="police", agency_person_id="A1")))
+
+
+class _ReversedScreeningStore(ScreeningStore):
+    """Screens, and returns the people it keeps in the opposite order (as another query plan may)."""
+
+    def candidate_mentions(self, keys, screen=None):
+        return dict(reversed(list(super().candidate_mentions(keys, screen).items())))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(mentions(), min_size=2, max_size=25), st.sampled_from([LinkageModel(), TRAINED]))
+def test_linking_record_after_record_with_the_screen_decides_exactly_as_without(incoming, model):
+    # Every mention through the whole linker, one record each, against what the earlier ones made: the same
+    # decisions (person, method, probability, explanation), reviews, merges and relinks, whatever order the kept
+    # people come in.
+    stores = (InMemoryStore(), ScreeningStore(), _ReversedScreeningStore())
+    outcomes = []
+    for store in stores:
+        decided = []
+        for i, m in enumerate(incoming):
+            m = replace(m, record_id=f"R{i}", ref="p1")
+            decided.append(linker.link_record(store, model, [m]))
+        outcomes.append((decided, store.reviews, store.merges, store.relinks))
+    assert outcomes[1] == outcomes[0]
+    assert outcomes[2] == outcomes[0]

@@ -250,6 +250,38 @@ def test_a_key_held_by_more_than_max_block_people_is_broad_however_many_hold_it(
     assert set(store.candidate_mentions({"X:JOHN|SMITH", "GY:JOHN|1980"})) == linked
 
 
+def test_the_database_store_leaves_out_people_the_screen_refuses_before_decoding_them(tmp_path):
+    from openmash.identity.domain.features import MentionFeatures
+    from openmash.identity.domain.scoring import CandidateHead
+    from openmash.identity.services import DatabaseStore
+
+    # Four Nashes at one address: dates of birth, an estimated age instead of one, no sex, identifiers or not.
+    people = [adult(given_names="Ann", family_name="Nash", nhs_number="9990000026"),
+              adult(given_names="Beth", family_name="Nash", date_of_birth="1980-03-04", sex=None, agency_person_id="G7"),
+              adult(given_names="Cara", family_name="Nash", date_of_birth=None, estimated_age=44),
+              adult(given_names="Dora", family_name="Nash", date_of_birth="1979-01-02", sex="male")]
+    ingest(tmp_path, *[record(f"GP-{i}", agency="gp", kind="gp_registration", people=[p]) for i, p in enumerate(people)])
+    features = {str(p): MentionFeatures.from_json(f) for p, f in MentionLink.objects.values_list("person_id", "features")}
+    keys = {"X:ANN|NASH", "X:BETH|NASH", "X:CARA|NASH", "X:DORA|NASH"}
+    store = DatabaseStore({}, "")
+    everyone = store.candidate_mentions(keys)
+    assert everyone == {p: [f] for p, f in features.items()}
+
+    # Each row's head, read before the features, is the features' own.
+    heads: list[CandidateHead] = []
+    assert store.candidate_mentions(keys, lambda head: heads.append(head) is None) == everyone
+    assert len(heads) == 4
+    assert set(heads) == {CandidateHead(f.agency, f.nhs, f.agency_person_id, f.dob, f.birth_years, f.sex, f.occurred)
+                          for f in features.values()}
+    assert any(h.birth_years is not None for h in heads) and any(h.sex is None for h in heads)
+
+    # Only the people with a mention that passes are decoded and returned, in the order they came.
+    kept = store.candidate_mentions(keys, lambda head: head.dob is None or head.nhs is not None)
+    assert kept == {p: ms for p, ms in everyone.items() if ms[0].dob is None or ms[0].nhs is not None}
+    assert len(kept) == 2
+    assert store.candidate_mentions(keys, lambda head: False) == {}
+
+
 def test_a_new_version_whose_person_fits_someone_else_moves_and_undo_moves_it_back(tmp_path):
     ingest(tmp_path,
            record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),

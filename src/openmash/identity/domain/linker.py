@@ -22,7 +22,7 @@ For each person-in-record of an incoming record version:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cmp_to_key
 from typing import Any, Protocol
@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from openmash.identity.domain.blocking import blocking_keys
 from openmash.identity.domain.clustering import Conflict, child_match_needs_review, merge_conflict, twin_conflict
 from openmash.identity.domain.features import MentionFeatures
-from openmash.identity.domain.scoring import LinkageModel, PairScore, ProbeScorer, score_pair
+from openmash.identity.domain.scoring import CandidateHead, Head, LinkageModel, PairScore, ProbeScorer, score_pair
 
 MentionKey = tuple[str, str, str]
 
@@ -82,10 +82,15 @@ def candidate_people(found: Mapping[str, set[str]]) -> set[str]:
 class LinkStore(Protocol):
     """What the linker needs from wherever people and links are kept."""
 
-    def candidate_mentions(self, keys: Iterable[str]) -> dict[str, list[MentionFeatures]]:
+    def candidate_mentions(self, keys: Iterable[str],
+                           screen: Callable[[CandidateHead], bool] | None = None) -> dict[str, list[MentionFeatures]]:
         """The mentions of the people to score for a mention with these blocking keys: ``candidate_people`` of
         the keys' holders (a database store applies the rule in SQL, so that a broad block never leaves the
-        database, and reads their mentions in the same query)."""
+        database, and reads their mentions in the same query).
+
+        ``screen`` (when given) is true of each stored mention worth scoring, from its head alone: a store may
+        leave out a person none of whose mentions passes it, before decoding their features (the linker would
+        drop that person unscored anyway, ``_options``); it need not."""
         ...
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]: ...
@@ -138,7 +143,7 @@ class _Option:
         return self.strong is not None or (self.score.weight >= model.link_weight and self.held is None)
 
 
-def _strong_method(features: MentionFeatures, mentions: Sequence[MentionFeatures]) -> str | None:
+def _strong_method(features: MentionFeatures, mentions: Sequence[Head]) -> str | None:
     if features.nhs and any(m.nhs == features.nhs for m in mentions):
         return METHOD_NHS
     if features.agency_person_id and any(
@@ -146,6 +151,25 @@ def _strong_method(features: MentionFeatures, mentions: Sequence[MentionFeatures
     ):
         return METHOD_AGENCY_ID
     return None
+
+
+def worth_scoring(features: MentionFeatures, scorer: ProbeScorer, floor: float) -> Callable[[Head], bool]:
+    """The screen ``_options`` hands to the store: a stored mention sharing a strong identifier with ``features``,
+    or whose head leaves its pair able to reach ``floor`` (``ProbeScorer.may_reach``). A person none of whose
+    mentions passes has no strong identifier in common and weighs less than ``floor`` on every mention, so
+    ``_options`` would drop it unscored: nothing at or above the review band is screened out."""
+
+    nhs, agency, agency_person_id = features.nhs, features.agency, features.agency_person_id
+
+    def screen(head: Head) -> bool:
+        # ``_strong_method`` of this one mention, written out: the screen runs on every candidate row.
+        if nhs and head.nhs == nhs:
+            return True
+        if agency_person_id and head.agency == agency and head.agency_person_id == agency_person_id:
+            return True
+        return scorer.may_reach(head, floor)
+
+    return screen
 
 
 def held_back(features: MentionFeatures, other: MentionFeatures, score: PairScore) -> Conflict | None:
@@ -167,13 +191,14 @@ def candidate_conflict(features: MentionFeatures, mentions: Sequence[MentionFeat
 def _options(
     store: LinkStore, model: LinkageModel, features: MentionFeatures, keys: frozenset[str], exclude: str | None = None
 ) -> list[_Option]:
-    found = store.candidate_mentions(keys)
-    found.pop(exclude or "", None)
-    options: list[_Option] = []
     scorer = ProbeScorer(model, features)
     # Without a strong identifier, a mention below both thresholds can neither link nor be reviewed, nor be the
-    # best of one that can: the scorer may leave its names (and address) uncompared (None).
+    # best of one that can: the scorer may leave its names (and address) uncompared (None), and the store may
+    # leave out a person whose every mention is so from its head alone.
     floor = min(model.review_weight, model.link_weight)
+    found = store.candidate_mentions(keys, worth_scoring(features, scorer, floor))
+    found.pop(exclude or "", None)
+    options: list[_Option] = []
     for person, mentions in found.items():
         others = [m for m in mentions if m.mention_key != features.mention_key]
         if not others:
@@ -378,7 +403,9 @@ class InMemoryStore:
     def candidates(self, keys: Iterable[str]) -> set[str]:
         return candidate_people(self.find_people(keys))
 
-    def candidate_mentions(self, keys: Iterable[str]) -> dict[str, list[MentionFeatures]]:
+    def candidate_mentions(self, keys: Iterable[str],
+                           screen: Callable[[CandidateHead], bool] | None = None) -> dict[str, list[MentionFeatures]]:
+        # The features are in memory already: nothing to save by screening.
         return self.mentions_of(self.candidates(keys))
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]:

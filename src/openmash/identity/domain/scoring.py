@@ -25,7 +25,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any, NamedTuple, Protocol, overload
 
 from openmash.identity.domain.features import MentionFeatures
 from openmash.identity.domain.names import (
@@ -37,6 +37,46 @@ from openmash.identity.domain.names import (
 )
 
 Levels = dict[str, tuple[float, float]]
+
+
+class Head(Protocol):
+    """What the comparisons of the date of birth, sex, NHS number and agency person id read from a mention (and
+    what the linker's strong-identifier check reads): a ``MentionFeatures``, or a ``CandidateHead``."""
+
+    @property
+    def agency(self) -> str: ...
+    @property
+    def nhs(self) -> str | None: ...
+    @property
+    def agency_person_id(self) -> str | None: ...
+    @property
+    def dob(self) -> str | None: ...
+    @property
+    def birth_years(self) -> tuple[int, int] | None: ...
+    @property
+    def sex(self) -> str | None: ...
+    @property
+    def occurred(self) -> str: ...
+    @property
+    def dob_date(self) -> dt.date | None: ...
+
+
+class CandidateHead(NamedTuple):
+    """A stored mention's ``Head`` alone, as a store can read it before decoding the whole features: enough for
+    ``ProbeScorer.may_reach`` and the strong identifiers (``linker``), each value as ``MentionFeatures`` holds it."""
+
+    agency: str
+    nhs: str | None
+    agency_person_id: str | None
+    dob: str | None
+    birth_years: tuple[int, int] | None
+    sex: str | None
+    occurred: str
+
+    @property
+    def dob_date(self) -> dt.date | None:
+        return dt.date.fromisoformat(self.dob) if self.dob else None
+
 
 #: Default m/u per level, set from typical recording-error rates (see docs: identity model).
 DEFAULT_LEVELS: dict[str, Levels] = {
@@ -210,7 +250,7 @@ def _years_overlap(a: tuple[int, int], b: tuple[int, int], slack: int = 1) -> bo
     return a[0] - slack <= b[1] and b[0] - slack <= a[1]
 
 
-def compare_dob(a: MentionFeatures, b: MentionFeatures) -> str | None:
+def compare_dob(a: Head, b: Head) -> str | None:
     if a.dob and b.dob:
         if a.dob == b.dob:
             return "exact"
@@ -237,12 +277,12 @@ def compare_dob(a: MentionFeatures, b: MentionFeatures) -> str | None:
     return "estimate_disagrees"
 
 
-def _is_adult_estimate(features: MentionFeatures) -> bool:
+def _is_adult_estimate(features: Head) -> bool:
     age = age_on(features, dt.date.fromisoformat(features.occurred))
     return age is not None and age >= 18
 
 
-def compare_sex(a: MentionFeatures, b: MentionFeatures) -> str | None:
+def compare_sex(a: Head, b: Head) -> str | None:
     if not a.sex or not b.sex:
         return None
     return "agree" if a.sex == b.sex else "disagree"
@@ -358,13 +398,13 @@ def compare_town(a: MentionFeatures, b: MentionFeatures) -> str | None:
     return _slip_level(a.town, b.town)
 
 
-def compare_nhs(a: MentionFeatures, b: MentionFeatures) -> str | None:
+def compare_nhs(a: Head, b: Head) -> str | None:
     if not a.nhs or not b.nhs:
         return None
     return "agree" if a.nhs == b.nhs else "disagree"
 
 
-def compare_agency_id(a: MentionFeatures, b: MentionFeatures) -> str | None:
+def compare_agency_id(a: Head, b: Head) -> str | None:
     if a.agency != b.agency or not a.agency_person_id or not b.agency_person_id:
         return None
     return "agree" if a.agency_person_id == b.agency_person_id else "disagree"
@@ -532,6 +572,31 @@ class ProbeScorer:
     def score(self, b: MentionFeatures) -> PairScore:
         return score_pair(self.model, self.probe, b)
 
+    def _head_weights(self, b: Head) -> tuple[float | None, float | None, float | None, float | None]:
+        """The weights of the date of birth, sex, NHS number and agency person id: what b's head alone gives."""
+        a = self.probe
+        # What the date of birth reads from b: the date (and, where either side has none, the estimate and b's
+        # record date, which say whether b is an adult).
+        dob_key: Any = b.dob if a.dob and b.dob else (b.dob, b.birth_years, b.occurred)
+        if dob_key in self._dob:
+            dob = self._dob[dob_key]
+        else:
+            dob = self._dob[dob_key] = self._weight("dob", compare_dob(a, b))
+        sex = self._weight("sex", compare_sex(a, b))
+        return dob, sex, self._weight("nhs", compare_nhs(a, b)), self._weight("agency_id", compare_agency_id(a, b))
+
+    def _needed(self, head: tuple[float | None, ...], at_least: float) -> float:
+        """What the address and the names must add between them to reach ``at_least`` (the margin covers the
+        other order of the additions: a pair this far below cannot reach it)."""
+        return at_least - 1e-9 - self._prior - _sum(*head)
+
+    def may_reach(self, b: Head, at_least: float) -> bool:
+        """False only when the pair certainly weighs less than ``at_least``, whatever b's names and address say:
+        the most they could add (each comparison's heaviest level for this probe) does not make up what its head
+        lacks. ``weight(b, at_least)`` would then answer None (or, its names and address already known, less than
+        ``at_least``), so a store may leave out such a candidate before decoding its features."""
+        return self._names_most + self._address_most >= self._needed(self._head_weights(b), at_least)
+
     @overload
     def weight(self, b: MentionFeatures) -> float: ...
 
@@ -540,22 +605,13 @@ class ProbeScorer:
 
     def weight(self, b: MentionFeatures, at_least: float | None = None) -> float | None:
         a = self.probe
-        # What each group reads from b: the date of birth (and, where either side has none, the estimate and b's
-        # record date, which say whether b is an adult); the address; the names.
-        dob_key: Any = b.dob if a.dob and b.dob else (b.dob, b.birth_years, b.occurred)
-        if dob_key in self._dob:
-            dob = self._dob[dob_key]
-        else:
-            dob = self._dob[dob_key] = self._weight("dob", compare_dob(a, b))
-        sex = self._weight("sex", compare_sex(a, b))
-        nhs, agency_id = self._weight("nhs", compare_nhs(a, b)), self._weight("agency_id", compare_agency_id(a, b))
+        # What each group reads from b: the head (date of birth, sex, identifiers); the address; the names.
+        dob, sex, nhs, agency_id = head = self._head_weights(b)
         address_key = (b.postcode, b.household, b.town, b.building)
         address = self._address.get(address_key)
         names_key = (b.given, b.family, b.surnames)
         names = self._names.get(names_key)
-        # What the address and the names must add between them to reach ``at_least`` (the margin covers the other
-        # order of the additions: a pair this far below cannot reach it).
-        needed = None if at_least is None else at_least - 1e-9 - self._prior - _sum(dob, sex, nhs, agency_id)
+        needed = None if at_least is None else self._needed(head, at_least)
         if address is None:
             if needed is not None and (_sum(*names) if names else self._names_most) + self._address_most < needed:
                 return None
@@ -574,7 +630,7 @@ class ProbeScorer:
         return total
 
 
-def age_on(features: MentionFeatures, day: dt.date) -> int | None:
+def age_on(features: Head, day: dt.date) -> int | None:
     """Age in whole years on ``day`` from the trusted date of birth, else from the estimate."""
     born = features.dob_date
     if born is not None:
