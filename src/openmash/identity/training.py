@@ -18,6 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -58,49 +59,66 @@ def features_table(features: Sequence[MentionFeatures], *, first_id: int = 0) ->
     """One row per mention (``unique_id`` = ``first_id`` + its index) with the columns the SQL reads."""
     import pyarrow as pa
 
-    columns: dict[str, list[Any]] = {name: [] for name, _ in _COLUMNS}
-    add = {name: columns[name].append for name in columns}
-    for i, f in enumerate(features):
-        formals: set[str] = set()
-        for token in f.given[:3]:
-            formals |= given_variants(token)
-        dob = f.dob
-        lo, hi = (int(dob[:4]), int(dob[:4])) if dob else (f.birth_years or (None, None))
-        add["unique_id"](first_id + i)
-        add["given_first"](f.given[0] if f.given else None)
-        add["given_joined"]("".join(f.given) if len(f.given) > 1 else None)
-        add["given_all"](list(f.given))
-        add["given_formals"](sorted(formals))
-        add["family"](f.family or None)
-        add["surname_forms"](list(f.surnames))
-        add["surname_stems"](sorted({surname_stem(s) for s in f.surnames}))
-        add["dob"](dob)
-        add["dob_y"](dob[:4] if dob else None)
-        add["dob_md"](dob[5:7] + dob[8:10] if dob else None)
-        add["dob_m"](dob[5:7] if dob else None)
-        add["dob_d"](dob[8:10] if dob else None)
-        add["birth_lo"](lo)
-        add["birth_hi"](hi)
-        add["adult"](bool(hi is not None and int(f.occurred[:4]) - hi >= 18))
-        add["sex"](f.sex)
-        add["postcode"](f.postcode)
-        add["district"](f.postcode[:-3] if f.postcode else None)
-        add["households"](list(f.household))
-        add["has_address"](bool(f.postcode or f.household or f.town))
-        add["nhs"](f.nhs)
-        add["town"](f.town)
-        number, street = f.building.split("|", 1) if f.building else (None, None)
-        add["b_number"](number)
-        add["b_street"](street)
-        add["uprns"]([k for k in f.household if k.startswith("U:")])
-        add["agency"](f.agency)
-        add["agency_person_id"](f.agency_person_id)
-        add["key_surnames"](list(surname_keys(f)))
-        add["key_givens"](list(given_keys(f)))
-        add["key_years"](list(birth_years(f)))
+    rows = [_table_row(first_id + i, f) for i, f in enumerate(features)]
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in _COLUMNS]
     types = {"int64": pa.int64(), "str": pa.string(), "list": pa.list_(pa.string()), "bool": pa.bool_(),
              "intlist": pa.list_(pa.int64())}
-    return pa.table({name: pa.array(columns[name], type=types[kind]) for name, kind in _COLUMNS})
+    return pa.table({name: pa.array(column, type=types[kind]) for (name, kind), column in zip(_COLUMNS, columns,
+                                                                                               strict=True)})
+
+
+def _table_row(unique_id: int, f: MentionFeatures) -> tuple[Any, ...]:
+    """One row of ``features_table``, in ``_COLUMNS`` order."""
+    dob = f.dob
+    lo, hi = (int(dob[:4]), int(dob[:4])) if dob else (f.birth_years or (None, None))
+    number, street = f.building.split("|", 1) if f.building else (None, None)
+    postcode = f.postcode
+    return (
+        unique_id,
+        f.given[0] if f.given else None,
+        "".join(f.given) if len(f.given) > 1 else None,
+        f.given,
+        _formals(f.given[:3]),
+        f.family or None,
+        f.surnames,
+        _stems(f.surnames),
+        dob,
+        dob[:4] if dob else None,
+        dob[5:7] + dob[8:10] if dob else None,
+        dob[5:7] if dob else None,
+        dob[8:10] if dob else None,
+        lo,
+        hi,
+        hi is not None and int(f.occurred[:4]) - hi >= 18,
+        f.sex,
+        postcode,
+        postcode[:-3] if postcode else None,
+        f.household,
+        bool(postcode or f.household or f.town),
+        f.nhs,
+        f.town,
+        number,
+        street,
+        tuple(k for k in f.household if k.startswith("U:")),
+        f.agency,
+        f.agency_person_id,
+        surname_keys(f),
+        given_keys(f),
+        birth_years(f),
+    )
+
+
+@lru_cache(maxsize=65536)
+def _formals(given: tuple[str, ...]) -> tuple[str, ...]:
+    formals: set[str] = set()
+    for token in given:
+        formals |= given_variants(token)
+    return tuple(sorted(formals))
+
+
+@lru_cache(maxsize=65536)
+def _stems(surnames: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({surname_stem(s) for s in surnames}))
 
 
 def features_frame(features: Sequence[MentionFeatures], *, first_id: int = 0) -> pd.DataFrame:

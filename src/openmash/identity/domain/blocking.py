@@ -32,6 +32,8 @@ a double-barrelled name and the Lithuanian/Polish gender stem.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from openmash.identity.domain.features import MentionFeatures
 from openmash.identity.domain.names import given_variants, surname_stem
 
@@ -40,8 +42,13 @@ _MAX_GIVEN_TOKENS = 3
 
 
 def surname_keys(features: MentionFeatures) -> tuple[str, ...]:
+    return _surname_keys(features.surnames)
+
+
+@lru_cache(maxsize=65536)
+def _surname_keys(surnames: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
-    for form in features.surnames:
+    for form in surnames:
         for value in (form, surname_stem(form)):
             if len(value) >= 2 and value not in out:
                 out.append(value)
@@ -49,8 +56,13 @@ def surname_keys(features: MentionFeatures) -> tuple[str, ...]:
 
 
 def given_keys(features: MentionFeatures) -> tuple[str, ...]:
+    return _given_keys(features.given[:_MAX_GIVEN_TOKENS])
+
+
+@lru_cache(maxsize=65536)
+def _given_keys(given: tuple[str, ...]) -> tuple[str, ...]:
     out: list[str] = []
-    for name in features.given[:_MAX_GIVEN_TOKENS]:
+    for name in given:
         if len(name) < 2:
             continue
         for value in sorted(given_variants(name)):

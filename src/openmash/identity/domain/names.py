@@ -35,8 +35,12 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if ch.isalpha() and not unicodedata.combining(ch)).upper()
 
 
+@lru_cache(maxsize=65536)
 def tokens(text: str | None) -> tuple[str, ...]:
-    """Folded words of a name, split on spaces, hyphens and other separators."""
+    """Folded words of a name, split on spaces, hyphens and other separators.
+
+    Cached (as ``fold``), like the other name functions a rebuild calls for every person-in-record: names
+    repeat across a county, and the results are immutable."""
     if not text:
         return ()
     words: list[str] = []
@@ -53,6 +57,7 @@ def tokens(text: str | None) -> tuple[str, ...]:
     return tuple(w for w in words if w)
 
 
+@lru_cache(maxsize=65536)
 def given_tokens(text: str | None) -> tuple[str, ...]:
     """Folded given names in recorded order, placeholders ("Baby") removed."""
     return tuple(t for t in tokens(text) if t not in PLACEHOLDER_GIVEN)
@@ -118,6 +123,7 @@ def surname_stem(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=65536)
 def surname_forms(family_name: str | None, other_names: tuple[str, ...] = ()) -> tuple[str, ...]:
     """Every folded surname a person may be recorded under: the whole name, each part of a
     double-barrelled name, and maiden/married/alias names from ``other_names``."""

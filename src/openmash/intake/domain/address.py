@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from openmash.intake.domain.record import Address, normalise_postcode
 
@@ -108,18 +109,26 @@ def parse_building_line(lines: tuple[str, ...]) -> tuple[BuildingLine | None, in
 
 
 def normalise_address(address: Address) -> NormalisedAddress:
-    building, index = parse_building_line(address.lines)
-    town = clean_text(address.town) if address.town else None
-    if not town and address.lines:
-        last = len(address.lines) - 1
+    return _normalised(tuple(address.lines), address.town, address.postcode, address.uprn, address.confidential)
+
+
+@lru_cache(maxsize=65536)
+def _normalised(lines: tuple[str, ...], town: str | None, postcode: str | None, uprn: str | None,
+                confidential: bool) -> NormalisedAddress:
+    # Cached: a household's address recurs on every record of everyone living there (a rebuild normalises a
+    # million), and the result is immutable.
+    building, index = parse_building_line(lines)
+    town = clean_text(town) if town else None
+    if not town and lines:
+        last = len(lines) - 1
         if index != last:
-            town = clean_text(address.lines[last]) or None
+            town = clean_text(lines[last]) or None
     return NormalisedAddress(
-        uprn=address.uprn,
-        postcode=normalise_postcode(address.postcode),
+        uprn=uprn,
+        postcode=normalise_postcode(postcode),
         town=town,
         building=building,
-        confidential=address.confidential,
+        confidential=confidential,
     )
 
 
