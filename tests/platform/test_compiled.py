@@ -78,3 +78,25 @@ def test_switched_off_every_run_builds_the_queryset(people, monkeypatch):
 def test_a_placeholder_the_statement_does_not_carry_unchanged_is_refused(people):
     with pytest.raises(ValueError, match="placeholder"):
         Compiled(lambda ref: Person.objects.filter(person_id=ref.upper()).values_list("pk"), str).rows("p1")
+
+
+def test_a_placeholder_beyond_a_small_integer_column_runs_the_plain_queryset(db):
+    # The ORM compiles ``youngest_age <= <placeholder>`` to nothing at all (the mark is beyond the column's range):
+    # that must not be kept as "selects nothing", or every later run would answer [] whatever the values.
+    from openmash.protocol.models import TriageItem
+
+    ages = Compiled(lambda age: TriageItem.objects.filter(youngest_age__lte=age).values_list("pk"), int)
+    plain = Compiled(lambda age: TriageItem.objects.filter(youngest_age__lte=age).values_list("pk"), int)
+    assert ages.rows(5) == list(plain.queryset(5))
+    with CaptureQueriesContext(connection) as ran:
+        assert ages.rows(5) == []
+    assert len(ran.captured_queries) == 1  # it asked the database, not a kept empty answer
+
+
+def test_past_the_most_shapes_a_new_shape_runs_as_the_plain_queryset(people, monkeypatch):
+    monkeypatch.setattr(compiled, "MOST_SHAPES", 2)
+    reads = Compiled(lambda ids, n: Person.objects.filter(person_id__in=ids).order_by("pk").values_list("pk")[:n],
+                     list, Static)
+    for n in range(1, 6):
+        assert reads.rows(["P1", "P2", "U7"], n) == list(reads.queryset(["P1", "P2", "U7"], n))
+    assert len(reads._compiled) == 2

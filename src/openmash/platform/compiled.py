@@ -21,7 +21,10 @@ from django.db.models import QuerySet
 ENABLED = True
 #: A list longer than this is not compiled: the queryset is built and run as it is (each length is its own
 #: statement, and long lists are rare enough not to be worth keeping).
-MOST_COMPILED = 16
+MOST_COMPILED = 32
+#: At most this many statements are kept per ``Compiled`` (its shapes: list lengths, ``Static`` values); past it,
+#: a new shape runs as a plain queryset, so values a request chooses (a page number) cannot grow memory unbounded.
+MOST_SHAPES = 256
 
 Kind = type[str] | type[int] | type[list[str]] | type["Ints"] | type["Static"]
 _LIKE_SPECIAL = ("\\", "%", "_")
@@ -90,7 +93,9 @@ class Compiled:
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
-            return None, "", (), (), None
+            # Nothing whatever the values (``x__in=[]``); or a placeholder the ORM judged out of its field's range
+            # (an integer beyond a small integer column): that statement runs as a plain queryset every time.
+            return None, "", (), (), bool(marks)
         found: set[int] = set()
         slots = tuple(_slot(p, dict(marks), found) for p in params)
         if found != set(range(len(marks))):
@@ -107,10 +112,12 @@ class Compiled:
         connection = connections[using]
         key = (connection.alias, threading.get_ident(), shape)
         if key not in self._compiled:
+            if len(self._compiled) >= MOST_SHAPES:
+                return [tuple(r) for r in self._build(*values).using(using)]
             self._compiled[key] = self._compile(connection, shape)
         compiler, sql, params, slots, converters = self._compiled[key]
-        if compiler is None:  # the queryset selects nothing whatever the values (``x__in=[]``)
-            return []
+        if compiler is None:  # the queryset selects nothing whatever the values (``x__in=[]``), or cannot compile
+            return [tuple(r) for r in self._build(*values).using(using)] if converters else []
         if any(slot is not None and slot[0] == "text" and any(_needs_escape(flat[n]) for n in slot[2])
                for slot in slots):
             return [tuple(r) for r in self._build(*values).using(using)]
