@@ -155,11 +155,16 @@ def _person_of(mention_pk: int, linked: str | None) -> str:
 
 
 def _notifications(agency: str, codes: list[str], default_team: bool, ids: list[str]) -> QuerySet[Any, Any]:
+    """One branch per person, their distinct union: PostgreSQL answers each person's containment from the subjects'
+    index, where an OR of them would have it read every notification to the team once the list has two."""
     from openmash.protocol.models import Notification
 
-    return (Notification.objects.filter(recipient_agency=agency, withdrawn_at__isnull=True)
-            .filter(_to_teams(codes, default_team)).filter(subjects_naming(ids)).values_list("subjects", "content_level")
-            .distinct())
+    to_team = (Notification.objects.filter(recipient_agency=agency, withdrawn_at__isnull=True)
+               .filter(_to_teams(codes, default_team)))
+    if len(ids) < 2:
+        return to_team.filter(subjects_naming(ids)).values_list("subjects", "content_level").distinct()
+    first, *rest = (to_team.filter(subjects_naming([i])).values_list("subjects", "content_level") for i in ids)
+    return first.union(*rest)
 
 
 def _alerts(agency: str, codes: list[str], default_team: bool, ids: list[str]) -> QuerySet[Any, Any]:

@@ -8,7 +8,6 @@ through the protocol's redaction (confidential addresses, perpetrator-facing rul
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -230,7 +229,7 @@ def _identity(decision: Decision, mentions: list[_Named]) -> list[dict[str, Any]
     out = []
     for m in mentions:
         own = {k: m.person[k] for k in _IDENTITY_KEYS if k in m.person}
-        key = m.agency + json.dumps(own, sort_keys=True, default=str)
+        key = m.agency + repr(own)  # equal text, equal details (an unequal text only costs a second filtering)
         if key not in seen:
             seen[key] = present_person(decision, own, source_agency=m.agency)
         out.append(seen[key])
