@@ -270,19 +270,19 @@ class DatabaseStore:
                 "features, model_version, linked_at) SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::float8[], "
                 "%s::varchar[], %s::text[]::jsonb[], %s::text[]::jsonb[], %s::varchar[], %s::timestamptz[]) "
                 "RETURNING id, mention_id)")
-            params += [[q.mention_id for q in links], [q.person_id for q in links], [q.probability for q in links],
+            params += [_int_array(q.mention_id for q in links), _int_array(q.person_id for q in links), [q.probability for q in links],
                        [q.method for q in links], [json.dumps(q.explanation) for q in links],
                        [json.dumps(q.features) for q in links], [q.model_version for q in links],
                        [q.linked_at for q in links]]
         if self._new_keys:
             parts.append(f"k AS (INSERT INTO {BlockingKey._meta.db_table} (key, person_id) "  # noqa: S608
                          "SELECT * FROM unnest(%s::bigint[], %s::bigint[]) ON CONFLICT DO NOTHING)")
-            params += [[k for _, k in self._new_keys], [p for p, _ in self._new_keys]]
+            params += [_int_array(k for _, k in self._new_keys), _int_array(p for p, _ in self._new_keys)]
         if residences:
             parts.append(f"r AS (INSERT INTO {Residence._meta.db_table} (mention_id, household_key, postcode, "  # noqa: S608
                          "confidential, since, until) SELECT * FROM unnest(%s::bigint[], %s::varchar[], %s::varchar[], "
                          "%s::boolean[], %s::date[], %s::date[]))")
-            params += [[r.mention_id for r in residences], [r.household_key for r in residences],
+            params += [_int_array(r.mention_id for r in residences), [r.household_key for r in residences],
                        [r.postcode for r in residences], [r.confidential for r in residences],
                        [r.since for r in residences], [r.until for r in residences]]
         # Only identifiers are interpolated; every value is a bound array.
@@ -392,7 +392,7 @@ def _held_sql(keys: Sequence[int], kinds: Sequence[int]) -> tuple[str, list[Any]
         # interpolated; the keys, kinds and limits are bound arrays.
         sql = (f"SELECT w.key, w.kind, h.person_id FROM unnest(%s::bigint[], %s::int[], %s::int[]) AS w(key, kind, n) "  # noqa: S608
                f"CROSS JOIN LATERAL (SELECT person_id FROM {table} WHERE key = w.key LIMIT w.n) AS h")
-        return sql, [list(keys), list(kinds), [_READ_LIMIT[k] for k in kinds]]
+        return sql, [_int_array(keys), _int_array(kinds), _int_array(_READ_LIMIT[k] for k in kinds)]
     if len(keys) > _SQLITE_MAX_UNION:
         # A record naming many people: the unbounded read, the same rule.
         kind_of = dict(zip(keys, kinds, strict=True))
@@ -405,6 +405,12 @@ def _held_sql(keys: Sequence[int], kinds: Sequence[int]) -> tuple[str, list[Any]
     parts = [f"SELECT key, {kind} AS kind, person_id FROM (SELECT key, person_id FROM {table} WHERE key = %s"  # noqa: S608
              f"{limits[kind]}) AS k{i}" for i, kind in enumerate(kinds)]
     return " UNION ALL ".join(parts), list(keys)
+
+
+def _int_array(values: Iterable[int | None]) -> str:
+    """A PostgreSQL array literal of integers (NULL for None), bound as one text value and cast in the statement:
+    psycopg's list adaptation works out each list's element type first, several times the cost for a few dozen keys."""
+    return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
 
 
 def stored_features(features: MentionFeatures, mention: Mention) -> dict[str, Any]:
