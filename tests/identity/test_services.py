@@ -364,3 +364,22 @@ def test_features_read_by_worker_processes_are_the_ones_read_here(tmp_path, sett
                                                                              here.reused)
     assert workers.features == here.features
     assert workers.table().equals(here.table())
+
+
+def test_the_stages_read_of_a_records_mentions_gives_what_the_orm_gives_in_the_same_order(tmp_path):
+    from openmash.intake.models import Mention, Record
+
+    people = [adult(ref=f"p{i}", given_names=name) for i, name in enumerate(["Ann", "Beth", "Cara", "Dora"], 1)]
+    ingest(tmp_path, record("POL-1", people=people),
+           record("POL-2", recorded_at="2024-12-03T02:30:00Z", people=[adult(given_names="Ewa")]))
+    # A professional named in a new version: a mention left unlinked beside linked ones.
+    ingest(tmp_path, record("POL-1", version=2, recorded_at="2024-12-04T09:00:00Z",
+                            people=[*people, adult(ref="p5", role="professional", given_names="Fay")]), name="v2.jsonl")
+    for pk in Record.objects.values_list("pk", flat=True):
+        mentions, links = services._record_mentions(pk)
+        expected = list(Mention.objects.filter(record_id=pk).select_related("link"))
+        assert [(m.pk, m.record_id, m.ref, m.role, m.version_id, m.active) for m in mentions] == [
+            (m.pk, m.record_id, m.ref, m.role, m.version_id, m.active) for m in expected]
+        assert links == {m.pk: m.link for m in expected if hasattr(m, "link")}
+        assert all(isinstance(m.active, bool) for m in mentions)
+    assert sum(len(services._record_mentions(pk)[1]) for pk in Record.objects.values_list("pk", flat=True)) == 5
