@@ -99,3 +99,21 @@ def test_the_pages_compiled_reads_give_what_their_querysets_give(family):
     pks = sorted(row[0] for p in people for row in person_module._MENTIONS.rows(p))
     assert person_module._MENTION_DATA.rows(pks[:3]) == list(person_module._MENTION_DATA.queryset(pks[:3]))
     assert any("Lily safe and well" in row[4] for p in people for row in person_module._RESPONSES.rows(p))
+
+
+@pytest.mark.django_db
+def test_the_household_others_are_those_the_plain_join_finds(family):
+    # On PostgreSQL the stays' mentions are looked up by key (``= ANY(ARRAY(...))``), not joined: the same people.
+    from openmash.identity.models import Residence
+
+    keys = sorted(set(Residence.objects.values_list("household_key", flat=True)))
+    people = sorted({p for p in Residence.objects.values_list("mention__link__person__person_id", flat=True) if p})
+    assert keys and len(people) > 1
+    for person_id in people:
+        for chosen in (keys, keys[:1], keys[-2:]):
+            joined = {o for (o,) in Residence.objects.filter(household_key__in=chosen, mention__active=True,
+                                                             mention__record__withdrawn=False)
+                      .exclude(mention__link__person__person_id=person_id)
+                      .values_list("mention__link__person__person_id") if o}
+            found = {o for (o,) in person_module._HOUSEHOLD_OTHERS.rows(chosen, person_id) if o}
+            assert found == joined and person_id not in found

@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db import connection
+from django.db.models import BooleanField, F, Func, OuterRef, QuerySet, Subquery
 
 from openmash.casework.access import PeopleAccess
 from openmash.casework.domain.chronology import (
@@ -403,10 +404,25 @@ def _alerts(person_id: str, decision: Decision, agency: str) -> list[Alert]:
 
 
 _LIVE = {"mention__active": True, "mention__record__withdrawn": False}
-#: The people with a stay at one of these household addresses, other than the person.
-_HOUSEHOLD_OTHERS = Compiled(lambda keys, person_id: (
-    Residence.objects.filter(household_key__in=keys, **_LIVE).exclude(mention__link__person__person_id=person_id)
-    .values_list("mention__link__person__person_id").distinct()), list, str)
+
+
+def _household_others(keys: list[str], person_id: str) -> QuerySet[Any, Any]:
+    """The people with a stay at one of these household addresses, other than the person (None: not linked).
+
+    On PostgreSQL the stays' mentions are looked up by key (``mention = ANY(ARRAY(<the stays' mentions>))``): as a
+    join, the planner hashes every mention to find a household's few hundred."""
+    if connection.vendor != "postgresql":
+        return (Residence.objects.filter(household_key__in=keys, **_LIVE)
+                .exclude(mention__link__person__person_id=person_id)
+                .values_list("mention__link__person__person_id").distinct())
+    stays = Func(Subquery(Residence.objects.filter(household_key__in=keys).values("mention_id")),
+                 template="(ARRAY%(expressions)s)")
+    at_keys = Func(F("mention_id"), stays, arg_joiner=" = ANY ", template="%(expressions)s", output_field=BooleanField())
+    return (MentionLink.objects.filter(at_keys, mention__active=True, mention__record__withdrawn=False)
+            .exclude(person__person_id=person_id).values_list("person__person_id").distinct())
+
+
+_HOUSEHOLD_OTHERS = Compiled(_household_others, list, str)
 #: Where these people lived, oldest first, with the record that says so.
 _STAYS = Compiled(lambda person_ids: (
     Residence.objects.filter(mention__link__person__person_id__in=person_ids, **_LIVE)
