@@ -418,7 +418,7 @@ def _household_others(keys: list[str], person_id: str) -> QuerySet[Any, Any]:
     stays = Func(Subquery(Residence.objects.filter(household_key__in=keys).values("mention_id")),
                  template="(ARRAY%(expressions)s)")
     at_keys = Func(F("mention_id"), stays, arg_joiner=" = ANY ", template="%(expressions)s", output_field=BooleanField())
-    return (MentionLink.objects.filter(at_keys, mention__active=True, mention__record__withdrawn=False)
+    return (MentionLink.objects.filter(at_keys, **_LIVE)
             .exclude(person__person_id=person_id).values_list("person__person_id").distinct())
 
 

@@ -79,10 +79,17 @@ def open_items() -> QuerySet[TriageItem]:
 
 
 def _filtered(filters: QueueFilters, user_pk: int | None) -> QuerySet[TriageItem]:
+    return _matching(*_filter_values(filters, user_pk))
+
+
+def _filter_values(filters: QueueFilters, user_pk: int | None
+                   ) -> tuple[tuple[int, int] | None, list[str], list[str], list[int]]:
+    """``_matching``'s arguments for these filters: the age band's bounds (or None), then the level, district and
+    assignee each as a list, empty when that filter is off."""
     band = age_band(filters.age)
-    return _matching((band.youngest, band.oldest) if band else None, [filters.level] if filters.level else [],
-                     [filters.district] if filters.district else [],
-                     [user_pk] if filters.mine and user_pk is not None else [])
+    return ((band.youngest, band.oldest) if band else None, [filters.level] if filters.level else [],
+            [filters.district] if filters.district else [],
+            [user_pk] if filters.mine and user_pk is not None else [])
 
 
 def _matching(ages: tuple[int, int] | None, levels: list[str], districts: list[str], assignees: list[int]
@@ -196,8 +203,4 @@ def triage_queue(filters: QueueFilters, *, page: int, now: dt.datetime, user_pk:
 def _page_ids(filters: QueueFilters, user_pk: int | None, number: int, per_page: int) -> list[tuple[int, int]]:
     """(pk, total matching when a filter is on, else 0) of the items on page ``number``. Without a filter,
     PostgreSQL walks the queue's index in order and stops at the page."""
-    band = age_band(filters.age)
-    return _PAGE_IDS.rows(((number - 1) * per_page, per_page), (band.youngest, band.oldest) if band else None,
-                          [filters.level] if filters.level else [],
-                          [filters.district] if filters.district else [],
-                          [user_pk] if filters.mine and user_pk is not None else [])
+    return _PAGE_IDS.rows(((number - 1) * per_page, per_page), *_filter_values(filters, user_pk))
