@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openmash.identity.domain import linker
-from openmash.identity.domain.features import MentionFeatures
+from openmash.identity.domain.features import FIELD_NAMES, MentionFeatures
 from openmash.identity.domain.linker import InMemoryStore, LinkDecision
 from openmash.identity.domain.scoring import CandidateHead, LinkageModel, ProbeScorer, score_pair
 
@@ -107,6 +107,18 @@ def test_stored_features_read_back_as_they_were_written(features):
     # Stored before the address's parts existed: no town, building or confidential flag.
     older = {k: v for k, v in stored.items() if k not in ("town", "building", "confidential")}
     assert MentionFeatures.from_json(older) == replace(features, town=None, building=None, confidential=False)
+
+
+@given(mentions(), st.booleans())
+def test_features_read_back_from_their_values_as_from_their_json(features, confidential):
+    # The link's compact column: the stored JSON's values in field order, a missing one as null.
+    features = replace(features, confidential=confidential)
+    stored = json.loads(json.dumps({**features.to_json(), "rv": 7}))
+    values = json.loads(json.dumps([stored.get(name) for name in FIELD_NAMES]))
+    assert MentionFeatures.from_values(values) == MentionFeatures.from_json(stored) == features
+    assert CandidateHead.from_values(values) == head_of(features)
+    older = {k: v for k, v in stored.items() if k not in ("town", "building", "confidential")}
+    assert MentionFeatures.from_values([older.get(name) for name in FIELD_NAMES]) == MentionFeatures.from_json(older)
 
 
 def test_an_address_compared_part_by_part_may_add_more_than_one_compared_whole():

@@ -282,6 +282,28 @@ def test_the_database_store_leaves_out_people_the_screen_refuses_before_decoding
     assert store.candidate_mentions(keys, lambda head: False) == {}
 
 
+def test_a_links_compact_column_holds_its_features_whoever_writes_them(tmp_path):
+    import json
+
+    from openmash.identity.domain.features import MentionFeatures
+
+    ingest(tmp_path,
+           record("GP-1", agency="gp", kind="gp_registration",
+                  people=[adult(nhs_number="9990000026", address={**HOME, "confidential": True})]),
+           record("POL-1", people=[adult(given_names="Łukasz Jan", family_name="Wójcik-Nash", date_of_birth=None,
+                                         estimated_age=44, sex=None, address=None)]))
+    # Written outside the stage (an update, as a rebuild writes; features stored before the address's parts).
+    last = MentionLink.objects.order_by("pk").last()
+    assert last is not None
+    older = {k: v for k, v in last.features.items() if k not in ("town", "building", "confidential")}
+    MentionLink.objects.filter(pk=last.pk).update(features=older)
+    rows = list(MentionLink.objects.order_by("pk").values_list("features", "compact"))
+    read = [(MentionFeatures.from_json(f), MentionFeatures.from_values(json.loads(c))) for f, c in rows]
+    assert [a for a, _ in read] == [b for _, b in read]
+    assert [(f.confidential, f.town, f.birth_years, f.given) for f, _ in read] == [
+        (True, "BOSTON", None, ("MALGORZATA",)), (False, None, (1979, 1980), ("LUKASZ", "JAN"))]
+
+
 def test_a_new_version_whose_person_fits_someone_else_moves_and_undo_moves_it_back(tmp_path):
     ingest(tmp_path,
            record("GP-1", agency="gp", kind="gp_registration", people=[adult(nhs_number="9990000026")]),

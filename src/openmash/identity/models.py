@@ -8,8 +8,13 @@ same candidates.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+
+from openmash.identity.domain.features import FIELD_NAMES
 
 
 class Person(models.Model):
@@ -33,6 +38,28 @@ class LinkMethod(models.TextChoices):
     REBUILD = "rebuild", "Batch rebuild"
 
 
+@deconstructible(path="openmash.identity.models.CompactFeatures")
+class CompactFeatures(models.Func):
+    """A JSON features document's values as one JSON array, in the order ``fields`` names (a missing value as
+    null): the SQL of the generated column ``MentionLink.compact``. Made of immutable operators only
+    (PostgreSQL's ``jsonb_build_array`` is not), each value's JSON text as the database writes it."""
+
+    output_field = models.TextField()
+
+    def __init__(self, column: str, *, fields: tuple[str, ...]) -> None:
+        super().__init__(models.F(column))
+        self.fields = tuple(fields)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.vendor == "postgresql":
+            values = [f"coalesce(({column} -> '{name}')::text, 'null')" for name in self.fields]
+        else:
+            values = [f"coalesce({column} -> '$.{name}', 'null')" for name in self.fields]
+        # Only the column and the field names (identifiers of this module) are interpolated.
+        return "('[' || " + " || ',' || ".join(values) + " || ']')", list(params)
+
+
 class MentionLink(models.Model):
     """Which person a person-in-record is, with the evidence. One per linked mention."""
 
@@ -44,6 +71,11 @@ class MentionLink(models.Model):
     explanation = models.JSONField(default=dict)
     #: ``domain.features.MentionFeatures`` as JSON: what the scorer compares, normalised once.
     features = models.JSONField()
+    #: The same features as a JSON array of their values (``MentionFeatures.from_values``), written by the database
+    #: whenever ``features`` is: what the candidate read of the real-time stage takes, half the text to return
+    #: and to parse, no key names.
+    compact = models.GeneratedField(expression=CompactFeatures("features", fields=FIELD_NAMES),
+                                    output_field=models.TextField(), db_persist=True)
     model_version = models.CharField(max_length=64, blank=True)
     linked_at = models.DateTimeField(default=timezone.now)
 

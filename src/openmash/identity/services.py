@@ -123,9 +123,9 @@ class DatabaseStore:
     def candidate_mentions(self, keys: Iterable[str],
                            screen: Callable[[CandidateHead], bool] | None = None) -> dict[str, list[MentionFeatures]]:
         """``domain.linker.candidate_people`` and their mentions' features, in one query: only the people to
-        score leave the database, each with the mention's keys it already holds (not written again). With
-        ``screen``, each mention's head comes first (``_head``), and only the features of the people with a mention
-        that passes it are decoded."""
+        score leave the database, each with the mention's keys it already holds (not written again), and each
+        mention's features as the link's compact column (``MentionLink.compact``). With ``screen``, each mention's
+        head is screened first, and only the features of the people with a mention that passes it are built."""
         wanted = sorted(set(keys))
         if not wanted:
             return {}
@@ -135,15 +135,7 @@ class DatabaseStore:
         # The rule of candidate_people: any strong key or a key held by at most SMALL_BLOCK people; else
         # at least two keys held by at most MAX_BLOCK people each, NARROW_ONLY keys aside. Only identifiers and
         # constants are interpolated.
-        postgres = connection.vendor == "postgresql"
-        keys_of = "string_agg(CAST(held.key AS text), ',')" if postgres else "group_concat(held.key)"
-        rows_sql = f"SELECT chosen.person_id, chosen.keys, link.features FROM chosen JOIN {links_table} AS link ON link.person_id = chosen.person_id"  # noqa: S608
-        if screen is not None:
-            # The heads are read around the same rows, fenced off (OFFSET 0: the subquery is planned as it stands):
-            # the rows come in the same order, and people the linker weighs equal stay in the same order.
-            head = ", ".join(_HEAD_POSTGRES if postgres else _HEAD_SQLITE)
-            fence = "OFFSET 0" if postgres else "LIMIT -1 OFFSET 0"
-            rows_sql = f"SELECT q.person_id, q.keys, {head}, q.features FROM ({rows_sql} {fence}) AS q"  # noqa: S608
+        keys_of = "string_agg(CAST(held.key AS text), ',')" if connection.vendor == "postgresql" else "group_concat(held.key)"
         sql = f"""
             WITH held AS ({held}),
             sizes AS (SELECT key, count(*) AS n FROM held GROUP BY key),
@@ -153,29 +145,33 @@ class DatabaseStore:
                 HAVING sum(CASE WHEN sizes.n <= {SMALL_BLOCK} OR held.kind = {KIND_STRONG} THEN 1 ELSE 0 END) > 0
                     OR sum(CASE WHEN sizes.n <= {MAX_BLOCK} AND held.kind <> {KIND_NARROW} THEN 1 ELSE 0 END) >= 2
             )
-            {rows_sql}
+            SELECT chosen.person_id, chosen.keys, link.compact FROM chosen
+            JOIN {links_table} AS link ON link.person_id = chosen.person_id
         """  # noqa: S608
         with connection.cursor() as cursor:
             cursor.execute(sql, held_params)
             rows = cursor.fetchall()
+        held_read = self._held_read
+        values = [_scan(row[2], 0)[0] for row in rows]
         kept: set[Any] | None = None
         if screen is not None:
             # A person is kept when one of its mentions passes; the rest of its rows need no look.
             kept = set()
-            for row in rows:
-                if row[0] not in kept and screen(_head(row, postgres)):
+            head = CandidateHead.from_values
+            for row, v in zip(rows, values, strict=True):
+                if row[0] not in kept and screen(head(v)):
                     kept.add(row[0])
         out: dict[str, list[MentionFeatures]] = {}
         seen: set[Any] = set()
-        for row in rows:
-            person_id, features = row[0], row[-1]
+        build = MentionFeatures.from_values
+        for row, v in zip(rows, values, strict=True):
+            person_id = row[0]
             if person_id not in seen:
                 seen.add(person_id)
-                self._held_read.setdefault(str(person_id), []).append(row[1])
+                held_read.setdefault(str(person_id), []).append(row[1])
             if kept is not None and person_id not in kept:
                 continue
-            data = json.loads(features) if isinstance(features, str | bytes) else features
-            out.setdefault(str(person_id), []).append(MentionFeatures.from_json(data))
+            out.setdefault(str(person_id), []).append(build(v))
         return out
 
     def mentions_of(self, people: Iterable[str]) -> dict[str, list[MentionFeatures]]:
@@ -354,25 +350,8 @@ class DatabaseStore:
         )
 
 
-#: A candidate mention's head (``domain.scoring.CandidateHead``) read from its stored features, before them: on
-#: PostgreSQL each value from the binary JSON; on SQLite in one call (one parse of the text), as a JSON array.
-_HEAD_POSTGRES = ("q.features->>'agency'", "q.features->>'nhs'", "q.features->>'agency_person_id'",
-                  "q.features->>'dob'", "(q.features->'birth_years'->>0)::int", "(q.features->'birth_years'->>1)::int",
-                  "q.features->>'sex'", "q.features->>'occurred'")
-_HEAD_SQLITE = ("json_extract(q.features, '$.agency', '$.nhs', '$.agency_person_id', '$.dob', '$.birth_years', "
-                "'$.sex', '$.occurred')",)
-
-
-def _head(row: Sequence[Any], postgres: bool) -> CandidateHead:
-    """The head of a candidate row (person, held keys, head columns..., features), each value as
-    ``MentionFeatures.from_json`` gives it."""
-    if postgres:
-        agency, nhs, apid, dob, first, last, sex, occurred = row[2:10]
-        years = (first, last) if first is not None else None
-    else:
-        agency, nhs, apid, dob, pair, sex, occurred = json.loads(row[2])
-        years = (int(pair[0]), int(pair[1])) if pair else None
-    return CandidateHead(agency, nhs, apid, dob, years, sex, occurred)
+#: A JSON text's value, without ``json.loads``'s checks around it (the compact column is JSON the database wrote).
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 
 
 #: SQLite refuses a compound SELECT of more than 500 parts.

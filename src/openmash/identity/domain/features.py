@@ -8,7 +8,7 @@ reads the raw mention again.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -68,12 +68,12 @@ class MentionFeatures:
     def to_json(self) -> dict[str, Any]:
         # What ``dataclasses.asdict`` gives (every value is a string, number, flag or tuple of them), without
         # its deep copy: a rebuild serialises a million of these.
-        return {**{name: getattr(self, name) for name in _FIELD_NAMES}, "v": FEATURES_VERSION}
+        return {**{name: getattr(self, name) for name in FIELD_NAMES}, "v": FEATURES_VERSION}
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickled as the constructor's arguments: the default for a frozen dataclass with slots sets each field
         # through ``dataclasses.fields``, several times slower (a rebuild's workers send back a million).
-        return (MentionFeatures, tuple(getattr(self, name) for name in _FIELD_NAMES))
+        return (MentionFeatures, tuple(getattr(self, name) for name in FIELD_NAMES))
 
     @classmethod
     def from_json(cls, obj: Mapping[str, Any]) -> MentionFeatures:
@@ -88,8 +88,21 @@ class MentionFeatures:
             bool(get("confidential", False)), get("town"), get("building"),
         )
 
+    @classmethod
+    def from_values(cls, values: Sequence[Any]) -> MentionFeatures:
+        """``from_json`` of the same features given as their values in ``FIELD_NAMES`` order (a missing one as
+        None): the link's compact column (``identity.models.MentionLink.compact``), half the text to parse."""
+        (agency, record_id, ref, role, given, family, surnames, dob, years, sex, nhs, agency_person_id, postcode,
+         household, occurred, confidential, town, building) = values
+        return cls(
+            agency, record_id, ref, role, tuple(given), family, tuple(surnames), dob,
+            (int(years[0]), int(years[1])) if years else None, sex, nhs, agency_person_id, postcode,
+            tuple(household or ()), occurred, bool(confidential), town, building,
+        )
 
-_FIELD_NAMES = tuple(f.name for f in fields(MentionFeatures))
+
+#: The fields in order: ``to_json``'s keys, and the order of ``from_values``.
+FIELD_NAMES = tuple(f.name for f in fields(MentionFeatures))
 
 
 def mention_features(record: Record, person: PersonMention) -> MentionFeatures:

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Protocol, overload
 
-from openmash.identity.domain.features import MentionFeatures
+from openmash.identity.domain.features import FIELD_NAMES, MentionFeatures
 from openmash.identity.domain.names import (
     are_nickname_variants,
     edit_distance,
@@ -76,6 +76,18 @@ class CandidateHead(NamedTuple):
     @property
     def dob_date(self) -> dt.date | None:
         return dt.date.fromisoformat(self.dob) if self.dob else None
+
+    @classmethod
+    def from_values(cls, values: Sequence[Any]) -> CandidateHead:
+        """The head of features given as their values in ``features.FIELD_NAMES`` order
+        (``MentionFeatures.from_values``), without building the whole features."""
+        years = values[_YEARS]
+        return cls(values[_AGENCY], values[_NHS], values[_AGENCY_PERSON_ID], values[_DOB],
+                   (int(years[0]), int(years[1])) if years else None, values[_SEX], values[_OCCURRED])
+
+
+_AGENCY, _NHS, _AGENCY_PERSON_ID, _DOB, _YEARS, _SEX, _OCCURRED = (
+    FIELD_NAMES.index(name) for name in ("agency", "nhs", "agency_person_id", "dob", "birth_years", "sex", "occurred"))
 
 
 #: Default m/u per level, set from typical recording-error rates (see docs: identity model).
