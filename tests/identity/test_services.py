@@ -388,6 +388,46 @@ def test_features_read_by_worker_processes_are_the_ones_read_here(tmp_path, sett
     assert workers.table().equals(here.table())
 
 
+def test_a_rebuild_reads_each_person_as_stored_and_gets_the_features_of_their_current_record(tmp_path, settings):
+    """The rebuild reads each person as the mention stores it and four facts of its version, not the record whole:
+    the features must be those of the current version's record, a tenancy's address for a person named without
+    one, a confidential address, a doubtful date of birth, a later version's changes and withdrawals included."""
+    from openmash.identity import rebuild
+    from openmash.identity.domain.features import mention_features
+    from openmash.intake.domain.record import Record as ParsedRecord
+    from openmash.intake.models import Mention
+
+    settings.OPENMASH_PIPELINE_STAGES = []
+    hidden = {"lines": ["Refuge 1"], "town": "Lincoln", "postcode": "LN1 1AA", "confidential": True}
+    tenancy = {"lines": ["7 Bridge Street"], "town": "Boston", "postcode": "PE21 9ZZ", "uprn": "100030000001"}
+    ingest(tmp_path,
+           record("HOU-1", agency="housing", kind="tenancy", address=tenancy, people=[
+               adult(role="household_member", address=None),
+               adult(ref="p2", role="household_member", given_names="Ola", date_of_birth="2031-01-01")]),
+           record("POL-1", people=[adult(address=hidden), adult(ref="p2", role="professional", given_names="PC")]),
+           record("POL-2", people=[adult(given_names="Zenon", family_name="Kowal", sex="male")]),
+           record("POL-3", people=[adult(given_names="Ewa", estimated_age=40, date_of_birth=None)]))
+    ingest(tmp_path,
+           record("POL-2", version=2, recorded_at="2024-12-05T02:30:00Z", occurred_at="2024-12-05T01:00:00Z",
+                  people=[adult(ref="p3", given_names="Zenek", family_name="Kowal", sex="male")]),
+           record("POL-3", version=2, withdrawn=True, recorded_at="2024-12-05T02:30:00Z"), name="later.jsonl")
+
+    expected = {}
+    for mention in Mention.objects.filter(active=True, record__withdrawn=False).exclude(role="professional"):
+        parsed = ParsedRecord.from_json(mention.record.current.data)
+        person = parsed.person(mention.ref)
+        assert person is not None
+        expected[mention.pk] = mention_features(parsed, person)
+    read = rebuild._current_features(None)
+    assert dict(zip(read.pks, read.features, strict=True)) == expected
+    assert len(expected) == 4
+    by_ref = {(f.record_id, f.ref): f for f in read.features}
+    assert by_ref["HOU-1", "p1"].postcode == "PE219ZZ" and by_ref["HOU-1", "p1"].household
+    assert by_ref["POL-1", "p1"].confidential
+    assert by_ref["HOU-1", "p2"].dob is None
+    assert ("POL-2", "p1") not in by_ref and by_ref["POL-2", "p3"].occurred == "2024-12-05"
+
+
 def test_the_stages_read_of_a_records_mentions_gives_what_the_orm_gives_in_the_same_order(tmp_path):
     from openmash.intake.models import Mention, Record
 

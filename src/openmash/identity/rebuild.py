@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import batched
+from itertools import batched, chain, islice
 from typing import Any
 
 from django.db import connection, transaction
@@ -39,12 +39,18 @@ from rich.progress import Progress
 
 from openmash.identity.blocking_index import check_secret, stored_keys
 from openmash.identity.domain.blocking import blocking_keys
-from openmash.identity.domain.features import FEATURES_VERSION, MentionFeatures, mention_features
+from openmash.identity.domain.features import (
+    FEATURES_VERSION,
+    HOME_ADDRESS_KINDS,
+    MentionFeatures,
+    mention_features,
+    person_features,
+)
 from openmash.identity.domain.linker import InMemoryStore, MentionKey, link_record
 from openmash.identity.domain.scoring import LinkageModel as ScoringModel
 from openmash.identity.models import BlockingKey, LinkageModel, LinkMethod, MentionLink, Person
 from openmash.identity.services import active_model, save_model
-from openmash.intake.domain.record import Record
+from openmash.intake.domain.record import Address, Record, person_from_json
 from openmash.intake.models import Mention, RecordVersion
 from openmash.intake.models import Record as StoredRecord
 from openmash.platform.audit import Actor, record_event
@@ -116,57 +122,67 @@ PARALLEL_FROM = 20_000
 _CHUNK = 5000
 
 
-def _current_rows() -> Iterator[tuple[int, int, str, str | None]]:
-    """``(mention, version, ref, stored features as JSON text or None)``: the link's stored features only when
-    they were computed from the mention's current version by this ``FEATURES_VERSION`` (checked in SQL)."""
+#: One row of ``_current_rows``: ``(mention, version, stored features as JSON text or None,`` and, when there are
+#: none, ``the person as stored (JSON text), agency, record id, kind, occurred at, the record's address (JSON text,
+#: only for kinds whose record address may be a person's)``; otherwise those are None.
+_Row = tuple[int, int, str | None, str | None, str | None, str | None, str | None, Any, str | None]
+
+
+def _current_rows() -> Iterator[_Row]:
+    """Every current, linkable person-in-record, streamed: the link's stored features only when they were computed
+    from the mention's current version by this ``FEATURES_VERSION`` (checked in SQL), else what computing them
+    needs — the person as the mention stores it and four facts of its version, never the whole record (whose
+    narrative and details a rebuild has no use for, and would otherwise parse and decrypt).
+
+    In the order features have always been read (positions decide ties in clustering): mentions with stored
+    features by key, then the others by version, then key."""
     mentions, records, links = Mention._meta.db_table, StoredRecord._meta.db_table, MentionLink._meta.db_table
+    versions = RecordVersion._meta.db_table
+    home = ", ".join(f"'{kind}'" for kind in sorted(HOME_ADDRESS_KINDS))
     if connection.vendor == "postgresql":
-        fresh = "l.features ->> 'v' = %s AND l.features ->> 'rv' = m.version_id::text"
-        text, param = "l.features::text", str(FEATURES_VERSION)
+        fresh = "coalesce(l.features ->> 'v' = %s AND l.features ->> 'rv' = m.version_id::text, false)"
+        stored, person, address = "q.stored::text", "q.person::text", "(q.record -> 'address')::text"
+        param = str(FEATURES_VERSION)
     else:
-        fresh = "json_extract(l.features, '$.v') = %s AND json_extract(l.features, '$.rv') = m.version_id"
-        text, param = "l.features", FEATURES_VERSION  # type: ignore[assignment]
-    sql = (f"SELECT m.id, m.version_id, m.ref, CASE WHEN {fresh} THEN {text} END "  # noqa: S608 - identifiers only
-           f"FROM {mentions} m JOIN {records} r ON r.id = m.record_id LEFT JOIN {links} l ON l.mention_id = m.id "
-           "WHERE m.active AND NOT r.withdrawn AND m.role <> 'professional' ORDER BY m.id")
-    with connection.cursor() as cursor:
+        fresh = "coalesce(json_extract(l.features, '$.v') = %s AND json_extract(l.features, '$.rv') = m.version_id, 0)"
+        stored, person, address = "q.stored", "q.person", "json_extract(q.record, '$.address')"
+        param = FEATURES_VERSION  # type: ignore[assignment]
+    sql = (f"SELECT q.id, q.version_id, CASE WHEN q.fresh THEN {stored} END, "  # noqa: S608 - identifiers only
+           f"CASE WHEN NOT q.fresh THEN {person} END, q.agency, q.record_id, q.kind, q.occurred_at, "
+           f"CASE WHEN NOT q.fresh AND q.kind IN ({home}) THEN {address} END FROM ("
+           f"SELECT m.id, m.version_id, {fresh} AS fresh, l.features AS stored, m.data AS person, r.agency, "
+           f"r.record_id, v.kind, v.occurred_at, v.data AS record "
+           f"FROM {mentions} m JOIN {records} r ON r.id = m.record_id JOIN {versions} v ON v.id = m.version_id "
+           f"LEFT JOIN {links} l ON l.mention_id = m.id "
+           "WHERE m.active AND NOT r.withdrawn AND m.role <> 'professional') AS q "
+           "ORDER BY q.fresh DESC, CASE WHEN q.fresh THEN q.id ELSE q.version_id END, q.id")
+    # A server-side cursor on PostgreSQL: the workers start on the first rows while the rest are still coming.
+    with connection.chunked_cursor() as cursor:
         cursor.execute(sql, [param])
-        while rows := cursor.fetchmany(20_000):
-            yield from ((int(pk), int(version), str(ref), text) for pk, version, ref, text in rows)
+        while rows := cursor.fetchmany(_CHUNK):
+            yield from rows
 
 
 def _current_features(progress: Callable[[int], None] | None, *, table: bool = False) -> _Read:
     """Every current, linkable person-in-record with its features: the link's stored ones when computed from
-    the mention's current version by this ``FEATURES_VERSION``, else computed from the record version.
+    the mention's current version by this ``FEATURES_VERSION``, else computed from the person as stored.
 
-    Parsing records, normalising names and addresses, decoding stored features and building the features
-    table (``table``) is pure Python: spread over the cores. The database is read here, in this process
+    Decoding, parsing, normalising names and addresses and building the features table (``table``) is pure
+    Python: spread over the cores, in chunks as the rows arrive. The database is read here, in this process
     (Django connections are per thread); a few chunks are in flight at a time.
     """
-    stored: list[tuple[int, int, str]] = []
-    missing: dict[int, list[tuple[int, str]]] = {}
-    for pk, version_id, ref, text in _current_rows():
-        if text is not None:
-            stored.append((pk, version_id, text))
-        else:
-            missing.setdefault(version_id, []).append((pk, ref))
-
-    def jobs() -> Iterator[tuple[str, Any, bool]]:
-        for part in batched(stored, _CHUNK):
-            yield "stored", part, table
-        for chunk in batched(sorted(missing), _CHUNK):
-            yield "records", [(version_id, text, missing[version_id]) for version_id, text in _version_texts(chunk)], table
-
+    rows = _current_rows()
+    first = list(islice(rows, PARALLEL_FROM))
     out = _Read()
-    if len(stored) + sum(len(v) for v in missing.values()) < PARALLEL_FROM:
-        for job in jobs():
-            out.extend(_features_job(job))
+    if len(first) < PARALLEL_FROM:
+        for part in batched(first, _CHUNK):
+            out.extend(_features_job((list(part), table)))
         return out
     workers = max(1, min(4, os.cpu_count() or 1))
     with process_pool(workers) as pool:
         in_flight: list[Future[_Read]] = []
-        for job in jobs():
-            in_flight.append(pool.submit(_features_job, job))
+        for part in batched(chain(first, rows), _CHUNK):
+            in_flight.append(pool.submit(_features_job, (list(part), table)))
             while len(in_flight) > workers * 2 or (in_flight and in_flight[0].done()):
                 out.extend(in_flight.pop(0).result())
                 if progress is not None:
@@ -176,43 +192,34 @@ def _current_features(progress: Callable[[int], None] | None, *, table: bool = F
     return out
 
 
-def _version_texts(version_ids: Sequence[int]) -> list[tuple[int, str]]:
-    """``(pk, data as JSON text)``: the worker processes parse it (the driver would otherwise parse it here)."""
-    table = RecordVersion._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One array parameter: a statement with thousands of placeholders costs more to split than to run.
-            cursor.execute(f"SELECT id, data::text FROM {table} WHERE id = ANY(%s)", [list(version_ids)])  # noqa: S608
-        else:
-            placeholders = ", ".join(["%s"] * len(version_ids))
-            cursor.execute(f"SELECT id, data FROM {table} WHERE id IN ({placeholders})", list(version_ids))  # noqa: S608
-        return [(int(pk), str(text)) for pk, text in cursor.fetchall()]
+def _instant(value: Any) -> dt.datetime:
+    """A version's ``occurred_at`` as a raw cursor gives it: aware from PostgreSQL, text or naive UTC from SQLite."""
+    instant: dt.datetime = dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=dt.UTC)
 
 
-def _features_job(job: tuple[str, Any, bool]) -> _Read:
-    """One chunk, in a worker: stored features decoded, or features computed from record versions."""
-    kind, items, with_table = job
+def _features_job(job: tuple[list[_Row], bool]) -> _Read:
+    """One chunk, in a worker: stored features decoded, or features computed from the person as stored."""
+    rows, with_table = job
     out = _Read()
-    if kind == "stored":
-        for pk, version_id, text in items:
-            out.pks.append(pk)
-            out.versions.append(version_id)
-            out.features.append(MentionFeatures.from_json(json.loads(text)))
-            out.texts.append(text)
-        out.reused = [True] * len(out.pks)
-    else:
-        for version_id, text, refs in items:
-            record = Record.from_json(load_sealed_json(text))
-            for pk, ref in refs:
-                person = record.person(ref)
-                if person is not None and person.is_linkable:
-                    features = mention_features(record, person)
-                    out.pks.append(pk)
-                    out.versions.append(version_id)
-                    out.features.append(features)
-                    out.texts.append(json.dumps({**features.to_json(), "rv": version_id}, ensure_ascii=False,
-                                                separators=(",", ":")))
-        out.reused = [False] * len(out.pks)
+    for pk, version_id, stored, person_text, agency, record_id, kind, occurred_at, address_text in rows:
+        if stored is not None:
+            features = MentionFeatures.from_json(json.loads(stored))
+            text = stored
+        else:
+            assert person_text is not None and agency is not None and record_id is not None and kind is not None
+            occurred = _instant(occurred_at)
+            person = person_from_json(load_sealed_json(person_text), occurred)
+            if not person.is_linkable:
+                continue
+            address = Address.from_json(load_sealed_json(address_text)) if address_text else None
+            features = person_features(agency, record_id, kind, occurred, address, person)
+            text = json.dumps({**features.to_json(), "rv": version_id}, ensure_ascii=False, separators=(",", ":"))
+        out.pks.append(pk)
+        out.versions.append(version_id)
+        out.features.append(features)
+        out.texts.append(text)
+        out.reused.append(stored is not None)
     if with_table:
         from openmash.identity.training import features_table
 

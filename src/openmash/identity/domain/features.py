@@ -15,14 +15,14 @@ from typing import Any
 from openmash.identity.domain.names import fold, given_tokens, surname_forms
 from openmash.intake.domain.address import household_lookup_keys, normalise_address
 from openmash.intake.domain.localtime import local_date
-from openmash.intake.domain.record import PersonMention, Record
+from openmash.intake.domain.record import Address, PersonMention, Record
 
 #: Bumped whenever ``mention_features`` (or what it calls) changes what it produces: stored features of
 #: another version are recomputed by a rebuild instead of reused.
 FEATURES_VERSION = 2
 
 #: Kinds whose record address is where the people named live (contract §5: "address is the tenancy").
-_HOME_ADDRESS_KINDS = frozenset({"tenancy"})
+HOME_ADDRESS_KINDS = frozenset({"tenancy"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +107,18 @@ FIELD_NAMES = tuple(f.name for f in fields(MentionFeatures))
 
 def mention_features(record: Record, person: PersonMention) -> MentionFeatures:
     """Normalise one person-in-record for linking (untrusted values are left out)."""
-    occurred = local_date(record.occurred_at)
+    return person_features(record.agency, record.record_id, record.kind, record.occurred_at, record.address, person)
+
+
+def person_features(agency: str, record_id: str, kind: str, occurred_at: dt.datetime, record_address: Address | None,
+                    person: PersonMention) -> MentionFeatures:
+    """``mention_features`` from the few facts of the record it reads, without the record: a batch rebuild reads
+    each person as stored (``intake.Mention.data``), not every record whole. ``record_address`` is only read for the
+    ``HOME_ADDRESS_KINDS``."""
+    occurred = local_date(occurred_at)
     address = person.address
-    if address is None and record.kind in _HOME_ADDRESS_KINDS:
-        address = record.address
+    if address is None and kind in HOME_ADDRESS_KINDS:
+        address = record_address
     postcode: str | None = None
     town: str | None = None
     building: str | None = None
@@ -133,8 +141,8 @@ def mention_features(record: Record, person: PersonMention) -> MentionFeatures:
     sex = {"female": "F", "male": "M"}.get(person.sex or "")
     family = fold(person.family_name) if person.family_name else ""
     return MentionFeatures(
-        agency=record.agency,
-        record_id=record.record_id,
+        agency=agency,
+        record_id=record_id,
         ref=person.ref,
         role=person.role,
         given=given_tokens(person.given_names),
