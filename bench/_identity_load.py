@@ -5,8 +5,10 @@ side is written directly, in the rows ingest and ``link_record_version`` would h
 person-record a ``Record``, its ``RecordVersion`` (the line as received and its parsed data), the
 ``Mention``, then (when linked) its ``Person``, ``MentionLink`` (with the features, computed by
 ``identity.domain.features.mention_features``) and the person's ``BlockingKey`` rows (from
-``identity.domain.blocking.blocking_keys``, the production key function). ``Residence`` rows are
-left out: matching never reads them. New records are then timed through the production code.
+``identity.domain.blocking.blocking_keys``, the production key function). The link's ``compact`` column
+(the features' values, what the candidate read returns) is a generated column: the database writes it from
+``features`` here as on every other write. ``Residence`` rows are left out: matching never reads them. New
+records are then timed through the production code.
 
 PostgreSQL: COPY, with foreign-key triggers off for the session and the blocking-key indexes built
 after the load. SQLite: multi-row INSERTs with foreign-key checks off, indexes built after the load.

@@ -163,6 +163,7 @@ def db_worker(url: str, folder: Path, mode: str = "all") -> None:
     stage_ms: list[float] = []
     cpu_ms: list[float] = []
     queries: list[int] = []
+    statements: list[int] = []
     for i, version in enumerate(versions):
         started, cpu = time.perf_counter(), time.process_time()
         if i % 10 == 0:
@@ -170,6 +171,7 @@ def db_worker(url: str, folder: Path, mode: str = "all") -> None:
                 services.link_record_version(version, live=True)
             elapsed = time.perf_counter() - started
             queries.append(len(captured.captured_queries))
+            statements.append(_statements(captured.captured_queries))
         else:
             with transaction.atomic():
                 services.link_record_version(version, live=True)
@@ -192,11 +194,17 @@ def db_worker(url: str, folder: Path, mode: str = "all") -> None:
     result = {
         "load": load_timings, "stage": _summary(stage_ms[warm:]), "api": _summary(api_ms[warm:]),
         "stage_cpu": _summary(cpu_ms[warm:]), "load_average": os.getloadavg()[0],
-        "queries_per_stage": statistics.fmean(queries) if queries else 0, "outcome": outcome,
+        "queries_per_stage": statistics.fmean(queries) if queries else 0,
+        "statements_per_stage": statistics.fmean(statements) if statements else 0, "outcome": outcome,
         "api_outcome": api_outcome, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "links": MentionLink.objects.count(), "db_bytes": _database_bytes(connection),
     }
     print(json.dumps(result))
+
+
+def _statements(captured: list[dict[str, Any]]) -> int:
+    """The statements the stage sent, the transaction's BEGIN and COMMIT (which Django lists too) aside."""
+    return sum(q["sql"] not in ("BEGIN", "COMMIT") for q in captured)
 
 
 class _RollbackError(Exception):
@@ -207,19 +215,26 @@ def warm_passes(versions: list[Any], passes: int, stored_n: int, decisions_path:
     """Each probe's stage in a transaction rolled back, ``passes`` times over the probes: the same database timed
     again and again, each probe against the loaded base alone (warm: its pages read by the passes before). Prints
     one JSON line per pass; the first pass's decisions go to ``decisions_path``."""
-    from django.db import transaction
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
 
     from openmash.identity import services
 
     for n in range(passes):
         stage_ms: list[float] = []
         cpu_ms: list[float] = []
+        statements: list[int] = []
         decided: list[dict[str, Any]] = []
-        for version in versions:
+        for i, version in enumerate(versions):
             try:
                 with transaction.atomic():
                     started, cpu = time.perf_counter(), time.process_time()
-                    services.link_record_version(version, live=True)
+                    if i % 10 == 0:
+                        with CaptureQueriesContext(connection) as captured:
+                            services.link_record_version(version, live=True)
+                        statements.append(_statements(captured.captured_queries))
+                    else:
+                        services.link_record_version(version, live=True)
                     stage_ms.append((time.perf_counter() - started) * 1000)
                     cpu_ms.append((time.process_time() - cpu) * 1000)
                     if n == 0 and decisions_path:
@@ -230,7 +245,8 @@ def warm_passes(versions: list[Any], passes: int, stored_n: int, decisions_path:
         if decided:
             _write_decisions(decisions_path or "", decided)
         print(json.dumps({"pass": n + 1, "stage": _summary(stage_ms), "stage_cpu": _summary(cpu_ms),
-                          "load_average": os.getloadavg()[0]}), flush=True)
+                          "statements_per_stage": statistics.fmean(statements), "load_average": os.getloadavg()[0]}),
+              flush=True)
 
 
 def _decisions(version: Any, stored_n: int, *, rename_new: bool) -> dict[str, Any]:
@@ -573,7 +589,8 @@ def main(argv: list[str]) -> int:
             print(f"{name:9} stage p50 {r['stage']['p50']:.2f} ms p95 {r['stage']['p95']:.2f} ms; api p50 "
                   f"{r['api']['p50']:.2f} ms p95 {r['api']['p95']:.2f} ms; {r['outcome']}", flush=True)
             print(f"{name:9} stage max {r['stage']['max']:.1f} ms, our CPU p50 {r['stage_cpu']['p50']:.2f} ms p95 "
-                  f"{r['stage_cpu']['p95']:.2f} ms; SQL statements per stage call {r['queries_per_stage']:.1f}; "
+                  f"{r['stage_cpu']['p95']:.2f} ms; SQL statements per stage call {r['queries_per_stage']:.1f} "
+                  f"({r['statements_per_stage']:.1f} without BEGIN and COMMIT); "
                   f"load average {r['load_average']:.2f}; api {r['api_outcome']}", flush=True)
         if args.splink_probes and not args.load_only:
             splink = run_splink(folder, args.splink_probes)

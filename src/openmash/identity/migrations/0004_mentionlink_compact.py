@@ -2,14 +2,23 @@
 
 A stored generated column: filled for every existing link by this migration (PostgreSQL rewrites the table,
 SQLite remakes it) and kept equal to ``features`` by the database on every later write, whoever writes it
-(the stage, the batch rebuild, a bulk load), so no writer computes it.
+(the stage, the batch rebuild, a bulk load), so no writer computes it. The table's statistics are gathered
+again (SQLite drops them with the table it remakes, and the candidate read is planned from them).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import migrations, models
 
 import openmash.identity.models
+
+
+def analyze(apps: Any, schema_editor: Any) -> None:
+    table = apps.get_model("identity", "MentionLink")._meta.db_table
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {table}")
 
 
 class Migration(migrations.Migration):
@@ -32,4 +41,5 @@ class Migration(migrations.Migration):
                 output_field=models.TextField(),
             ),
         ),
+        migrations.RunPython(analyze, migrations.RunPython.noop),
     ]
