@@ -388,6 +388,31 @@ def test_features_read_by_worker_processes_are_the_ones_read_here(tmp_path, sett
     assert workers.table().equals(here.table())
 
 
+def test_a_rebuild_leaves_the_garbage_collector_as_it_found_it(tmp_path, settings, monkeypatch):
+    """The features step pauses the cyclic collector while it reads; the rebuild must start it again, and must not
+    start one that its caller had paused."""
+    import gc
+
+    from openmash.identity import rebuild
+    from openmash.platform.audit import Actor
+
+    _backfill_unlinked(tmp_path, settings)
+    monkeypatch.setattr(rebuild, "PARALLEL_FROM", 0)
+    rebuild._current_features(None, table=True)  # in worker processes, the collector paused here meanwhile
+    assert gc.isenabled()
+    with rebuild._no_cycle_collection():
+        assert not gc.isenabled()
+    gc.disable()
+    try:
+        with rebuild._no_cycle_collection():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    rebuild.rebuild_links(actor=Actor.system("test"), engine="splink")
+    assert gc.isenabled()
+
+
 def test_a_rebuild_reads_each_person_as_stored_and_gets_the_features_of_their_current_record(tmp_path, settings):
     """The rebuild reads each person as the mention stores it and four facts of its version, not the record whole:
     the features must be those of the current version's record, a tenancy's address for a person named without
