@@ -178,3 +178,24 @@ def test_no_bound_is_claimed_for_a_level_without_weights():
     settings_["comparisons"][0]["comparison_levels"][2].pop("m_probability")
     assert batch.bound_sql(settings_, 0.5) is None
     assert batch.bound_sql(splink_settings(LinkageModel()), 0.5) is not None
+
+
+@pytest.mark.parametrize(("in_workers", "everyone"), [(False, True), (True, True), (True, False)])
+def test_stored_key_batches_are_each_persons_keys_hashed_person_by_person(monkeypatch, in_workers, everyone):
+    from openmash.identity.blocking_index import key_hash
+
+    features, _ = county(5)
+    scorer = batch.DuckDBScorer()
+    scorer.load(features)
+    scorer.keys()
+    person_of = [100 + i // 3 for i in range(len(features))]  # every three mentions one person
+    targets = set(person_of) if everyone else {p for p in person_of if p % 2} | {7}  # 7 holds no mention
+    if in_workers:
+        monkeypatch.setattr(batch, "HASH_IN_WORKERS_FROM", 0)
+        monkeypatch.setattr(batch, "HASH_CHUNK", 1000)  # several chunks, gathered in order
+    secret = b"a test index secret"
+    batches = scorer.person_key_batches(person_of, targets, secret=secret)
+    rows = [row for part in batches for row in zip(part.column(0).to_pylist(), part.column(1).to_pylist(), strict=True)]
+    expected = {(key_hash(key, secret), person) for i, person in enumerate(person_of) if person in targets
+                for key in blocking_keys(features[i])}
+    assert rows == sorted(expected, key=lambda row: (row[1], row[0]))

@@ -257,8 +257,9 @@ class _People:
     stats: dict[str, float] = field(default_factory=dict)
     #: Writes ``(key, person)`` rows for the given people; None: computed in Python from the features.
     key_rows: Callable[[Sequence[int], set[int]], Iterable[tuple[str, int]]] | None = None
-    #: The same as Arrow record batches (``key``, ``person``), when the scorer can give them so.
-    key_batches: Callable[[Sequence[int], set[int]], Iterator[Any]] | None = None
+    #: The same as Arrow record batches of each key's stored form and its person, in the index's order, when the
+    #: scorer can give them so (``DuckDBScorer.person_key_batches``; the index secret as ``secret``).
+    key_batches: Callable[..., Iterator[Any]] | None = None
     #: Each mention's features as stored on its link (JSON with the version), when already made.
     texts: list[str] | None = None
     close: Callable[[], None] = lambda: None
@@ -388,14 +389,15 @@ def _write(people: _People, model: ScoringModel, engine: str, actor: Actor) -> d
                                                        if people.mention_pks[i] in old_person}
         affected |= {old_person[pk] for pk in gone}
         linked_before = [pk for i in changed if (pk := people.mention_pks[i]) in old_person]
+        bulk = len(affected) >= BULK_KEYS_SHARE * (len(people.clusters) or 1)
+        # Started first: the scorer hashes the keys in worker processes while the links are written.
+        write_keys = _key_writer(people, person_of, set(person_of) if bulk else affected)
         for chunk in batched(linked_before + gone, 5000):
             MentionLink.objects.filter(mention_id__in=chunk)._raw_delete(MentionLink.objects.db)
         mark = time.perf_counter()
-        _write_links(people, changed, person_of, model.version, engine)
+        _write_links(people, changed, person_of, model.version, engine, bulk=len(changed) >= BULK_KEYS_SHARE * n)
         people.stats["write_links_s"] = time.perf_counter() - mark
-        people_count = len(people.clusters) or 1
-        bulk = len(affected) >= BULK_KEYS_SHARE * people_count
-        key_rows = _write_keys(people, person_of, affected, bulk=bulk)
+        key_rows = _write_keys(write_keys, affected, bulk=bulk, stats=people.stats)
         for chunk in batched(sorted(p for p in claimed if p in affected), 5000):
             Person.objects.filter(pk__in=chunk, merged_into__isnull=False).update(merged_into=None)
         orphaned: dict[int, Counter[int]] = {}
@@ -444,8 +446,9 @@ def _public_id(pk: int) -> str:
 
 
 def _write_links(people: _People, changed: Sequence[int], person_of: Sequence[int], model_version: str,
-                 engine: str) -> None:
-    """Insert the links of the ``changed`` mentions (their old links are gone): COPY on PostgreSQL."""
+                 engine: str, *, bulk: bool = False) -> None:
+    """Insert the links of the ``changed`` mentions (their old links are gone): COPY on PostgreSQL, with the table's
+    foreign keys and secondary indexes dropped first and made again after when ``bulk`` (most links written)."""
     now = dt.datetime.now(dt.UTC)
 
     def features_text(i: int) -> str:
@@ -454,8 +457,10 @@ def _write_links(people: _People, changed: Sequence[int], person_of: Sequence[in
         return json.dumps({**people.features[i].to_json(), "rv": people.version_pks[i]}, ensure_ascii=False,
                           separators=(",", ":"))
 
+    encode = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per link (as json.dumps makes)
+
     def explanation(i: int) -> str:
-        return json.dumps(people.notes.get(i, {"rebuild": engine}), separators=(",", ":"))
+        return encode(people.notes.get(i, {"rebuild": engine}))
 
     if connection.vendor != "postgresql":
         for chunk in batched(changed, 20_000):
@@ -464,6 +469,7 @@ def _write_links(people: _People, changed: Sequence[int], person_of: Sequence[in
                  "method": LinkMethod.REBUILD, "explanation": RawJson(explanation(i)), "features": RawJson(features_text(i)),
                  "model_version": model_version, "linked_at": now} for i in chunk])
         return
+    restore = _drop_indexes(MentionLink._meta.db_table, _LINK_DROPS) if bulk else []
     # COPY's text format, written whole: no statement, no parameter, no Python call per value.
     tail = f"\t{_copy_escape(LinkMethod.REBUILD.value)}\t"
     stamp = f"\t{_copy_escape(model_version)}\t{now.isoformat()}\n"
@@ -473,6 +479,7 @@ def _write_links(people: _People, changed: Sequence[int], person_of: Sequence[in
             copy.write("".join(
                 f"{people.mention_pks[i]}\t{person_of[i]}\t{people.probability.get(i, 1.0)!r}{tail}"
                 f"{_copy_escape(explanation(i))}\t{_copy_escape(features_text(i))}{stamp}" for i in chunk))
+    restore_key_indexes(restore)
 
 
 def _copy_escape(text: str) -> str:
@@ -497,30 +504,37 @@ def _closing_copy(cursor: Any, statement: str) -> Iterator[Any]:
         yield copy
 
 
-def _write_keys(people: _People, person_of: list[int], affected: set[int], *, bulk: bool) -> int:
-    """Replace the blocking keys of ``affected`` people (every person's, indexes rebuilt after, when ``bulk``)."""
+def _key_writer(people: _People, person_of: list[int], targets: set[int]) -> Callable[[], int]:
+    """Start on the key rows of the people in ``targets``; returns what writes them."""
+    # The secret is checked against the index (a query) before COPY holds the connection: checked inside it, the
+    # query would wait for the COPY and the COPY for the rows, for ever (a fresh `openmash link rebuild` did).
+    secret = check_secret()
+    if people.key_batches is not None:
+        batches = people.key_batches(person_of, targets, secret=secret)
+        return lambda: insert_key_batches(batches)
+    rows = (people.key_rows(person_of, targets) if people.key_rows is not None
+            else _python_key_rows(people, person_of, targets))
+    return lambda: insert_key_rows(rows)
+
+
+def _write_keys(write: Callable[[], int], affected: set[int], *, bulk: bool, stats: dict[str, float]) -> int:
+    """Replace the blocking keys of ``affected`` people by ``write`` (every person's, indexes rebuilt after, when
+    ``bulk``)."""
     table = BlockingKey._meta.db_table
     restore: list[str] = []
     if bulk:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - table name only
         restore = drop_key_indexes()
-        targets = set(person_of)
     else:
         for chunk in batched(sorted(affected), 5000):
             BlockingKey.objects.filter(person_id__in=chunk)._raw_delete(BlockingKey.objects.db)
-        targets = affected
     mark = time.perf_counter()
-    if people.key_batches is not None:
-        written = insert_key_batches(people.key_batches(person_of, targets))
-    else:
-        rows = (people.key_rows(person_of, targets) if people.key_rows is not None
-                else _python_key_rows(people, person_of, targets))
-        written = insert_key_rows(rows)
+    written = write()
     indexed = time.perf_counter()
     restore_key_indexes(restore)
-    people.stats["write_keys_s"] = indexed - mark
-    people.stats["write_indexes_s"] = time.perf_counter() - indexed
+    stats["write_keys_s"] = indexed - mark
+    stats["write_indexes_s"] = time.perf_counter() - indexed
     return written
 
 
@@ -555,28 +569,36 @@ def insert_key_rows(rows: Iterable[tuple[str, int]]) -> int:
     return written
 
 
+#: COPY's binary format (PostgreSQL's documentation, "COPY", "Binary Format"): the signature, no flags, no header
+#: extension; each row its field count and each field its size, big-endian; -1 as a field count ends the data.
+_BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+_BINARY_END = b"\xff\xff"
+
+
 def insert_key_batches(batches: Iterable[Any]) -> int:
-    """Write Arrow record batches of ``(key, person)``: on PostgreSQL as CSV made by Arrow, straight into COPY."""
-    if connection.vendor != "postgresql":
-        return insert_key_rows(row for part in batches
-                               for row in zip(part.column(0).to_pylist(), part.column(1).to_pylist(), strict=True))
-    import io
-
-    import pyarrow as pa
-    import pyarrow.csv as pa_csv
-
+    """Write Arrow record batches of ``(stored key, person)`` (``DuckDBScorer.person_key_batches``): on PostgreSQL
+    as COPY's binary format made by numpy, with no Python object per row."""
+    table = BlockingKey._meta.db_table
     written = 0
-    options = pa_csv.WriteOptions(include_header=False)
-    # The secret is checked against the index (a query) before COPY holds the connection: checked inside it, the
-    # query would wait for the COPY and the COPY for the rows, for ever (a fresh `openmash link rebuild` did).
-    check_secret()
-    with _copy(f"COPY {BlockingKey._meta.db_table} (key, person_id) FROM STDIN (FORMAT csv)") as copy:  # noqa: S608
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            for part in batches:
+                cursor.executemany(f"INSERT INTO {table} (key, person_id) VALUES (%s, %s)",  # noqa: S608
+                                   list(zip(part.column(0).to_pylist(), part.column(1).to_pylist(), strict=True)))
+                written += part.num_rows
+        return written
+    import numpy as np
+
+    row = np.dtype([("fields", ">i2"), ("key_size", ">i4"), ("key", ">i8"), ("person_size", ">i4"), ("person", ">i8")])
+    with _copy(f"COPY {table} (key, person_id) FROM STDIN (FORMAT binary)") as copy:  # noqa: S608 - table name only
+        copy.write(_BINARY_SIGNATURE)
         for part in batches:
-            buffer = io.BytesIO()
-            hashed = pa.array(stored_keys(part.column(0).to_pylist()), pa.int64())
-            pa_csv.write_csv(pa.record_batch([hashed, part.column(1)], names=["key", "person"]), buffer, options)
-            copy.write(buffer.getbuffer())
+            rows = np.empty(part.num_rows, row)
+            rows["fields"], rows["key_size"], rows["person_size"] = 2, 8, 8
+            rows["key"], rows["person"] = part.column(0).to_numpy(), part.column(1).to_numpy()
+            copy.write(rows.tobytes())
             written += part.num_rows
+        copy.write(_BINARY_END)
     return written
 
 
@@ -613,10 +635,20 @@ def _link_key_rows() -> Iterator[tuple[str, int]]:
     yield from ((key, person) for key in keys if person is not None)
 
 
+#: What ``_write_links`` drops of the links' table for a bulk write: its foreign keys and plain indexes (its
+#: primary and unique keys grow at their end, in mention order, and stay).
+_LINK_DROPS = "f"
+
+
 def drop_key_indexes() -> list[str]:
     """Drop the blocking-key table's indexes and constraints (in the caller's transaction); returns the
     statements that rebuild them. Building an index once is far quicker than maintaining it row by row."""
-    table = BlockingKey._meta.db_table
+    return _drop_indexes(BlockingKey._meta.db_table, "puf")
+
+
+def _drop_indexes(table: str, kinds: str) -> list[str]:
+    """Drop ``table``'s constraints of these kinds (``p``rimary, ``u``nique, ``f``oreign) and its indexes that are
+    no constraint's; returns the statements that make them again, indexes first."""
     restore: list[str] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -624,14 +656,15 @@ def drop_key_indexes() -> list[str]:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             cursor.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                           "WHERE conrelid = %s::regclass AND contype IN ('p', 'u', 'f')", [table])
+                           "WHERE conrelid = %s::regclass AND contype = ANY(%s)", [table, list(kinds)])
             for name, definition in cursor.fetchall():
                 cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
                 restore.append(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
-                           "AND indexname NOT LIKE '%%_pkey'", [table])
+            cursor.execute("SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+                           "WHERE i.indrelid = %s::regclass AND NOT EXISTS "
+                           "(SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)", [table])
             for name, definition in cursor.fetchall():
-                cursor.execute(f'DROP INDEX "{name}"')
+                cursor.execute(f"DROP INDEX {name}")
                 restore.insert(0, definition)
         else:
             cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "

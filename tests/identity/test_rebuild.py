@@ -1,0 +1,64 @@
+"""The batch rebuild's writing (``identity.rebuild``), on the database: what it writes, and the tables left as
+they were (every index and constraint made again, the constraints validated)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from openmash.identity import batch, rebuild
+from openmash.identity.blocking_index import stored_keys
+from openmash.identity.domain.blocking import blocking_keys
+from openmash.identity.domain.features import MentionFeatures
+from openmash.identity.models import BlockingKey, MentionLink
+from openmash.intake.models import Mention
+from openmash.intake.services import ingest_files
+from openmash.platform.audit import Actor
+from tests.intake.records import record, write_feed
+
+pytestmark = pytest.mark.django_db
+
+
+def _backfill(tmp_path, settings) -> None:
+    """Twelve records of six people, stored with the identity stage off (no links yet)."""
+    settings.OPENMASH_PIPELINE_STAGES = []
+    names = [("Małgorzata", "Szymańska", "1978-06-07"), ("Zenon", "Kowal", "1950-01-01"), ("Ann", "Smith", "1990-01-01"),
+             ("Bill", "Jones", "1985-03-04"), ("Kasia", "Nowak", "2001-11-12"), ("Olek", "Lis", "1999-09-09")]
+    records = [record(f"POL-{n}{copy}", recorded_at=f"2024-12-0{copy + 3}T02:30:00Z",
+                      people=[{"ref": "p1", "role": "subject", "given_names": given, "family_name": family,
+                               "date_of_birth": dob, "address": {"lines": [f"{n + 1} Mill Lane"], "town": "Boston",
+                                                                 "postcode": "PE21 8AA"}}])
+               for n, (given, family, dob) in enumerate(names) for copy in range(2)]
+    ingest_files([write_feed(tmp_path / "feed.jsonl", records)], backfill=True)
+
+
+def _shape(table: str) -> list[str]:
+    """The table's constraints (with whether each is validated) and indexes, as the database describes them."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT conname || ' ' || pg_get_constraintdef(oid) || CASE WHEN convalidated THEN '' "
+                           "ELSE ' NOT VALID' END FROM pg_constraint WHERE conrelid = %s::regclass "
+                           "UNION ALL SELECT indexdef FROM pg_indexes WHERE tablename = %s", [table, table])
+        else:
+            cursor.execute("SELECT coalesce(sql, name) FROM sqlite_master WHERE tbl_name = %s", [table])
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def test_a_rebuild_from_nothing_writes_every_link_and_key_and_leaves_the_tables_as_they_were(
+        tmp_path, settings, monkeypatch):
+    _backfill(tmp_path, settings)
+    tables = [MentionLink._meta.db_table, BlockingKey._meta.db_table]
+    shape = {table: _shape(table) for table in tables}
+    monkeypatch.setattr(batch, "HASH_IN_WORKERS_FROM", 0)  # the keys hashed by worker processes, as at scale
+    summary = rebuild.rebuild_links(actor=Actor.system("test"), engine="splink")
+    assert (summary["links_written"], summary["people"], summary["keys_rebuilt_in_bulk"]) == (12, 6, True)
+    assert {table: _shape(table) for table in tables} == shape
+    assert set(MentionLink.objects.values_list("mention_id", flat=True)) == set(Mention.objects.values_list("pk", flat=True))
+    expected: dict[int, set[str]] = {}
+    for person, features in MentionLink.objects.values_list("person_id", "features"):
+        expected.setdefault(person, set()).update(blocking_keys(MentionFeatures.from_json(features)))
+    held: dict[int, set[int]] = {}
+    for key, person in BlockingKey.objects.values_list("key", "person_id"):
+        held.setdefault(person, set()).add(key)
+    assert held == {person: set(stored_keys(keys)) for person, keys in expected.items()}
+    assert BlockingKey.objects.count() == sum(map(len, held.values()))
