@@ -316,7 +316,7 @@ class DuckDBScorer:
         """Distinct ``(key, person)`` of the people in ``targets``, ``person_of[m]`` being mention m's person."""
         if not targets:
             return
-        held = self._held(person_of, targets)
+        held, _ = self._held(person_of, targets)
         for part in self.con.sql(f"SELECT DISTINCT k.key, a.person {held}").to_arrow_reader(200_000):
             yield from zip(part.column(0).to_pylist(), part.column(1).to_pylist(), strict=True)
 
@@ -330,21 +330,23 @@ class DuckDBScorer:
         """
         if not targets:
             return iter(())
-        held = self._held(person_of, targets)
-        keys = self.con.sql(f"SELECT DISTINCT k.key {held}").to_arrow_table().column(0)
+        held, everyone = self._held(person_of, targets)
+        # Every mention has a person: when every person is a target, every mention's keys are (no join to find them).
+        keys = self.con.sql("SELECT DISTINCT key FROM mention_keys" if everyone else f"SELECT DISTINCT k.key {held}")
+        keys = keys.to_arrow_table().column(0)
         return self._stored_key_batches(held, keys, _hash_keys(keys, secret))
 
-    def _held(self, person_of: Sequence[int], targets: set[int]) -> str:
-        """The FROM clause of the keys (``k``) held by the people (``a``) in ``targets``."""
+    def _held(self, person_of: Sequence[int], targets: set[int]) -> tuple[str, bool]:
+        """The FROM clause of the keys (``k``) held by the people (``a``) in ``targets``; whether that is everyone."""
         import pyarrow as pa
 
         self.con.register("assignment_arrow", pa.table({"m": pa.array(range(len(person_of)), pa.int64()),
                                                        "person": pa.array(person_of, pa.int64())}))
         held = "FROM mention_keys k JOIN assignment_arrow a USING (m)"
         if targets.issuperset(person_of):
-            return held
+            return held, True
         self.con.register("targets_arrow", pa.table({"person": pa.array(sorted(targets), pa.int64())}))
-        return f"{held} WHERE a.person IN (SELECT person FROM targets_arrow)"  # noqa: S608 - constants only
+        return f"{held} WHERE a.person IN (SELECT person FROM targets_arrow)", False  # noqa: S608 - constants only
 
     def _stored_key_batches(self, held: str, keys: Any, hashed: Callable[[], Any]) -> Iterator[Any]:
         # By person: PostgreSQL then builds the person index from a sorted table and checks the foreign key reading
