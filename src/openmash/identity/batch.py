@@ -362,8 +362,11 @@ class DuckDBScorer:
         self.con.close()
 
 
-#: From this many distinct keys on, ``person_key_batches`` hashes them in worker processes, ``HASH_CHUNK`` at a time.
+#: From this many distinct keys on, ``person_key_batches`` hashes them in ``HASH_WORKERS`` worker processes,
+#: ``HASH_CHUNK`` at a time. One is enough to be done before the links are written, and leaves the other core to
+#: this process and the database writing them.
 HASH_IN_WORKERS_FROM = 200_000
+HASH_WORKERS = 1
 HASH_CHUNK = 500_000
 
 
@@ -374,13 +377,12 @@ def _hash_keys(keys: Any, secret: bytes) -> Callable[[], Any]:
         done = hash_key_chunk(keys, secret)
         return lambda: done
     import multiprocessing
-    import os
     from concurrent.futures import ProcessPoolExecutor
 
     import pyarrow as pa
 
     # Fresh processes (not forked: DuckDB's threads ran here) that need no Django: they import only this module.
-    pool = ProcessPoolExecutor(max(1, min(2, os.cpu_count() or 1)), mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(HASH_WORKERS, mp_context=multiprocessing.get_context("spawn"))
     parts = [pool.submit(hash_key_chunk, keys.slice(start, HASH_CHUNK), secret)
              for start in range(0, len(keys), HASH_CHUNK)]
     pool.shutdown(wait=False)  # the workers leave once the chunks are hashed
