@@ -389,14 +389,21 @@ def test_features_read_by_worker_processes_are_the_ones_read_here(tmp_path, sett
 
 
 def test_a_rebuild_leaves_the_garbage_collector_as_it_found_it(tmp_path, settings, monkeypatch):
-    """The features step pauses the cyclic collector while it reads; the rebuild must start it again, and must not
-    start one that its caller had paused."""
+    """The features step pauses the cyclic collector while it reads and while each chunk's features are made; the
+    rebuild must start it again, and must not start one that its caller had paused."""
     import gc
 
     from openmash.identity import rebuild
     from openmash.platform.audit import Actor
 
     _backfill_unlinked(tmp_path, settings)
+    collecting = []
+    features_of = rebuild.person_features
+    monkeypatch.setattr(rebuild, "person_features",
+                        lambda *args: collecting.append(gc.isenabled()) or features_of(*args))
+    rebuild._current_features(None, table=True)  # a small set: the jobs run in this process
+    assert collecting == [False, False, False]
+    assert gc.isenabled()
     monkeypatch.setattr(rebuild, "PARALLEL_FROM", 0)
     rebuild._current_features(None, table=True)  # in worker processes, the collector paused here meanwhile
     assert gc.isenabled()
