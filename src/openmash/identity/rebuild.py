@@ -482,7 +482,7 @@ def _write_links(people: _People, changed: Sequence[int], person_of: Sequence[in
             copy.write("".join(
                 f"{people.mention_pks[i]}\t{person_of[i]}\t{people.probability.get(i, 1.0)!r}{tail}"
                 f"{_copy_escape(explanation(i))}\t{_copy_escape(features_text(i))}{stamp}" for i in chunk))
-    restore_key_indexes(restore)
+    _restore_indexes(restore)
 
 
 def _copy_escape(text: str) -> str:
@@ -535,7 +535,7 @@ def _write_keys(write: Callable[[], int], affected: set[int], *, bulk: bool, sta
     mark = time.perf_counter()
     written = write()
     indexed = time.perf_counter()
-    restore_key_indexes(restore)
+    _restore_indexes(restore)
     stats["write_keys_s"] = indexed - mark
     stats["write_indexes_s"] = time.perf_counter() - indexed
     return written
@@ -619,7 +619,7 @@ def rekey(*, actor: Actor) -> int:
             cursor.execute(f"DELETE FROM {BlockingKey._meta.db_table}")  # noqa: S608 - table name only
         restore = drop_key_indexes()
         written = insert_key_rows(_link_key_rows())
-        restore_key_indexes(restore)
+        _restore_indexes(restore)
         record_event(actor=actor, action="identity.index_rekeyed", object_type="blocking_index", object_id="1",
                      purpose="linkage", details={"key_rows": written})
     return written
@@ -678,7 +678,8 @@ def _drop_indexes(table: str, kinds: str) -> list[str]:
     return restore
 
 
-def restore_key_indexes(statements: Sequence[str]) -> None:
+def _restore_indexes(statements: Sequence[str]) -> None:
+    """Run what ``_drop_indexes`` returned (the blocking keys' table's, or the links'), in the caller's transaction."""
     if not statements:
         return
     with connection.cursor() as cursor:
