@@ -85,28 +85,30 @@ def keys_sql(table: str, *, dialect: str = "duckdb") -> str:
     """  # noqa: S608 - only our own table name is interpolated
 
 
-def pairs_sql(keys_table: str) -> str:
+def pairs_sql(keys_table: str, *, dialect: str = "duckdb") -> str:
     """``(l, r)`` with ``l < r``: the candidate pairs of the real-time rule, over ``keys_table`` ``(m, key)``.
 
-    A mention's two broad keys make one compound key (the two joined), so that a pair sharing two broad
-    keys is found without expanding either broad block. DuckDB and Spark alike.
+    Each key shared by two mentions or more is numbered once, with its block's size and kind, and the joins are
+    on those numbers, not on the keys' text. A mention's two broad keys make one compound key (the pair of their
+    numbers), so that a pair sharing two broad keys is found without expanding either broad block. DuckDB and
+    Spark alike (a number is only ever compared with another for equality and order, so any unique one does).
     """
+    number = "row_number() OVER ()" if dialect == "duckdb" else "monotonically_increasing_id()"
+    narrow_only = " OR ".join(f"key LIKE '{p}%'" for p in NARROW_ONLY)
     return f"""
-    WITH sizes AS (SELECT key, count(*) AS n FROM {keys_table} GROUP BY key),
-    sized AS (
-        SELECT k.m, k.key, s.n, (k.key LIKE 'N:%' OR k.key LIKE 'A:%') AS strong,
-            ({" OR ".join(f"k.key LIKE '{p}%'" for p in NARROW_ONLY)}) AS narrow_only
-        FROM {keys_table} k JOIN sizes s ON k.key = s.key WHERE s.n > 1
+    WITH blocks AS (
+        SELECT key, count(*) AS n, (key LIKE 'N:%' OR key LIKE 'A:%') AS strong, ({narrow_only}) AS narrow_only
+        FROM {keys_table} GROUP BY key HAVING count(*) > 1
     ),
-    narrow AS (SELECT m, key FROM sized WHERE strong OR n <= {SMALL_BLOCK}),
-    broad AS (SELECT m, key FROM sized WHERE NOT strong AND NOT narrow_only AND n > {SMALL_BLOCK} AND n <= {MAX_BLOCK}),
-    compound AS (
-        SELECT a.m, a.key || '&' || b.key AS key FROM broad a JOIN broad b ON a.m = b.m AND a.key < b.key
-    )
+    numbered AS (SELECT key, n, strong, narrow_only, {number} AS id FROM blocks),
+    sized AS (SELECT k.m, b.id, b.n, b.strong, b.narrow_only FROM {keys_table} k JOIN numbered b ON k.key = b.key),
+    narrow AS (SELECT m, id FROM sized WHERE strong OR n <= {SMALL_BLOCK}),
+    broad AS (SELECT m, id FROM sized WHERE NOT strong AND NOT narrow_only AND n > {SMALL_BLOCK} AND n <= {MAX_BLOCK}),
+    compound AS (SELECT a.m, a.id AS first, b.id AS second FROM broad a JOIN broad b ON a.m = b.m AND a.id < b.id)
     SELECT DISTINCT l, r FROM (
-        SELECT a.m AS l, b.m AS r FROM narrow a JOIN narrow b ON a.key = b.key AND a.m < b.m
+        SELECT a.m AS l, b.m AS r FROM narrow a JOIN narrow b ON a.id = b.id AND a.m < b.m
         UNION ALL
-        SELECT a.m, b.m FROM compound a JOIN compound b ON a.key = b.key AND a.m < b.m
+        SELECT a.m, b.m FROM compound a JOIN compound b ON a.first = b.first AND a.second = b.second AND a.m < b.m
     ) AS candidate
     """  # noqa: S608 - only our own table name and constants are interpolated
 

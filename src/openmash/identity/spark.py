@@ -84,7 +84,7 @@ class SparkScorer:
         self.mention_keys = keys
 
     def pairs(self) -> int:
-        pairs = self._sql(pairs_sql("mention_keys")).cache()
+        pairs = self._sql(pairs_sql("mention_keys", dialect="spark")).cache()
         pairs.createOrReplaceTempView("candidate_pairs")
         return int(pairs.count())
 
