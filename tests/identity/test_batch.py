@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from functools import cache
@@ -41,9 +42,25 @@ def test_blocking_keys_in_sql_are_the_real_time_keys_string_for_string():
     scorer.load(features)
     scorer.keys()
     in_sql: dict[int, set[str]] = defaultdict(set)
-    for m, key in scorer.con.execute("SELECT m, key FROM mention_keys").fetchall():
+    rows = scorer.con.execute("SELECT m, key FROM mention_keys").fetchall()
+    for m, key in rows:
         in_sql[m].add(key)
     assert all(in_sql[i] == blocking_keys(f) for i, f in enumerate(features))
+    assert len(rows) == len(set(rows))  # each once: the block sizes count mentions
+
+
+def test_a_mention_holds_each_key_once_even_from_lists_holding_a_value_twice():
+    """Stored features of any version may repeat a value in a list (a name form, a household key): the keys in SQL
+    are still each mention's set of keys, once each (``pairs_sql`` counts a block's mentions by its rows)."""
+    features, _ = county(2)
+    doubled = [dataclasses.replace(f, surnames=f.surnames + f.surnames, given=f.given + f.given[:1],
+                                   household=f.household + f.household) for f in features[:40]]
+    scorer = batch.DuckDBScorer()
+    scorer.load(doubled)
+    scorer.keys()
+    rows = scorer.con.execute("SELECT m, key FROM mention_keys").fetchall()
+    assert len(rows) == len(set(rows))
+    assert {(m, key) for m, key in rows} == {(i, key) for i, f in enumerate(doubled) for key in blocking_keys(f)}
 
 
 def test_candidate_pairs_in_sql_follow_the_real_time_rule():
