@@ -10,7 +10,7 @@ from openmash.identity import batch, rebuild
 from openmash.identity.blocking_index import stored_keys
 from openmash.identity.domain.blocking import blocking_keys
 from openmash.identity.domain.features import MentionFeatures
-from openmash.identity.models import BlockingKey, MentionLink
+from openmash.identity.models import BlockingKey, MentionLink, Person
 from openmash.intake.models import Mention
 from openmash.intake.services import ingest_files
 from openmash.platform.audit import Actor
@@ -62,3 +62,16 @@ def test_a_rebuild_from_nothing_writes_every_link_and_key_and_leaves_the_tables_
         held.setdefault(person, set()).add(key)
     assert held == {person: set(stored_keys(keys)) for person, keys in expected.items()}
     assert BlockingKey.objects.count() == sum(map(len, held.values()))
+
+
+def test_a_rebuild_gives_new_people_the_next_keys_with_their_public_ids_and_the_next_person_a_key_after_them(
+        tmp_path, settings):
+    _backfill(tmp_path, settings)
+    before = Person.objects.create(person_id="P-before")
+    rebuild.rebuild_links(actor=Actor.system("test"), engine="splink")
+    made = sorted(Person.objects.exclude(pk=before.pk).values_list("pk", "person_id"))
+    assert [pk for pk, _ in made] == list(range(before.pk + 1, before.pk + 7))
+    assert [public for _, public in made] == [f"P{pk:07d}" for pk, _ in made]
+    assert set(MentionLink.objects.values_list("person_id", flat=True)) == {pk for pk, _ in made}
+    after = Person.objects.create(person_id="P-after")
+    assert after.pk > made[-1][0]

@@ -365,6 +365,7 @@ def rebuild_links(*, actor: Actor, engine: str = "memory", progress: bool = Fals
 
 
 def _write(people: _People, model: ScoringModel, engine: str, actor: Actor) -> dict[str, Any]:
+    mark = time.perf_counter()
     old_person = dict(MentionLink.objects.values_list("mention_id", "person_id").iterator(chunk_size=50_000))
     n = len(people.features)
     cluster_of = [0] * n
@@ -383,8 +384,12 @@ def _write(people: _People, model: ScoringModel, engine: str, actor: Actor) -> d
                 claimed.add(olds[0])
             else:
                 fresh.append(c)
+        people.stats["write_assign_s"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         for c, pk in zip(fresh, _new_person_pks(len(fresh)), strict=True):
             assignment[c] = pk
+        people.stats["write_persons_s"] = time.perf_counter() - mark
+        mark = time.perf_counter()
         person_of = [assignment[cluster_of[i]] for i in range(n)]
         current = set(people.mention_pks)
         changed = [i for i in range(n)
@@ -399,10 +404,12 @@ def _write(people: _People, model: ScoringModel, engine: str, actor: Actor) -> d
         write_keys = _key_writer(people, person_of, set(person_of) if bulk else affected)
         for chunk in batched(linked_before + gone, 5000):
             MentionLink.objects.filter(mention_id__in=chunk)._raw_delete(MentionLink.objects.db)
+        people.stats["write_prepare_s"] = time.perf_counter() - mark
         mark = time.perf_counter()
         _write_links(people, changed, person_of, model.version, engine, bulk=len(changed) >= BULK_KEYS_SHARE * n)
         people.stats["write_links_s"] = time.perf_counter() - mark
         key_rows = _write_keys(write_keys, affected, bulk=bulk, stats=people.stats)
+        mark = time.perf_counter()
         for chunk in batched(sorted(p for p in claimed if p in affected), 5000):
             Person.objects.filter(pk__in=chunk, merged_into__isnull=False).update(merged_into=None)
         orphaned: dict[int, Counter[int]] = {}
@@ -419,6 +426,7 @@ def _write(people: _People, model: ScoringModel, engine: str, actor: Actor) -> d
         }
         record_event(actor=actor, action="identity.rebuild", object_type="person_index", object_id=model.version,
                      purpose="linkage", details={"engine": engine, **summary})
+        people.stats["write_finish_s"] = time.perf_counter() - mark
     return summary
 
 
@@ -430,12 +438,14 @@ def _new_person_pks(count: int) -> list[int]:
     table = Person._meta.db_table
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # One statement: keys from the column's sequence, public ids made from them (as ``new_person``).
+            # One statement: keys from the column's sequence, public ids made from them (as ``new_person``). The
+            # sequence is looked up once, not once a row (at 105k people 0.48 s of the insert's 1.3 s).
             cursor.execute(
-                f"INSERT INTO {table} (id, person_id, created_at) "  # noqa: S608 - table name only
+                f"WITH s AS MATERIALIZED (SELECT pg_get_serial_sequence('{table}', 'id')::regclass AS seq), "  # noqa: S608
+                "n AS (SELECT nextval(s.seq) AS id FROM s, generate_series(1, %s)) "
+                f"INSERT INTO {table} (id, person_id, created_at) "
                 "SELECT id, 'P' || CASE WHEN id < 10000000 THEN lpad(id::text, 7, '0') ELSE id::text END, %s "
-                f"FROM (SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, %s)) AS n "
-                "RETURNING id", [now, count])
+                "FROM n RETURNING id", [count, now])
             return sorted(int(row[0]) for row in cursor.fetchall())
         cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")  # noqa: S608 - table name only
         first = int(cursor.fetchone()[0]) + 1
