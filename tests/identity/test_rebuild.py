@@ -75,3 +75,21 @@ def test_a_rebuild_gives_new_people_the_next_keys_with_their_public_ids_and_the_
     assert set(MentionLink.objects.values_list("person_id", flat=True)) == {pk for pk, _ in made}
     after = Person.objects.create(person_id="P-after")
     assert after.pk > made[-1][0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's table files")
+def test_rewriting_every_key_leaves_no_old_key_row_in_the_table(tmp_path, settings):
+    _backfill(tmp_path, settings)
+    rebuild.rebuild_links(actor=Actor.system("test"), engine="splink")
+    people = list(Person.objects.values_list("pk", flat=True))
+    rows = [(f"key {n}", person) for n in range(500) for person in people]
+
+    def rewrite_all() -> int:
+        rebuild._write_keys(lambda: rebuild.insert_key_rows(rows), set(people), bulk=True, stats={})
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_relation_size(%s)", [BlockingKey._meta.db_table])
+            return int(cursor.fetchone()[0])
+
+    size = rewrite_all()
+    assert rewrite_all() == size  # the same rows again take the same space: no old row kept
+    assert BlockingKey.objects.count() == len(rows)

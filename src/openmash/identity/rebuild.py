@@ -539,7 +539,11 @@ def _write_keys(write: Callable[[], int], affected: set[int], *, bulk: bool, sta
     restore: list[str] = []
     if bulk:
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - table name only
+            # TRUNCATE on PostgreSQL: a new empty file, where DELETE marked every old row (at 200k person-records
+            # 3.8M rows, 2.4-2.6 s against 0.01 s) and left them for the index builds to read past and for vacuum.
+            # It takes the lock that dropping the indexes takes next; a READ COMMITTED reader (the application's)
+            # sees the new keys once this transaction commits.
+            cursor.execute(f"{'TRUNCATE' if connection.vendor == 'postgresql' else 'DELETE FROM'} {table}")
         restore = drop_key_indexes()
     else:
         for chunk in batched(sorted(affected), 5000):
