@@ -167,6 +167,8 @@ def test_the_bound_sets_aside_only_pairs_splink_scores_below_the_review_threshol
     scorer, candidates = _paired(features)
     with_bound = scorer.score(model)
     assert scorer.bounded is not None and scorer.bounded < candidates / 2  # it does set most pairs aside
+    # Bounded again with every level's own weight (no name frequencies here): Splink scores only what reaches review.
+    assert scorer.bounded == len(with_bound)
     assert {(i, j, round(p, 9)) for i, j, p in with_bound} == _scored_pairs(features, model, bound=False)
 
 
