@@ -93,3 +93,18 @@ def test_rewriting_every_key_leaves_no_old_key_row_in_the_table(tmp_path, settin
     size = rewrite_all()
     assert rewrite_all() == size  # the same rows again take the same space: no old row kept
     assert BlockingKey.objects.count() == len(rows)
+
+
+@pytest.mark.parametrize("name", ["Małgorzata Szymańska", 'Ann "Nan" O\\Neil', "Tab\tLine\nFeed\r\x00\x1f\x7f",
+                                  "\u2028\u2029\ufeff😀 名前", "lone \ud800 surrogate"])
+def test_the_features_text_stored_on_a_link_is_json_dumps_compact_form_byte_for_byte(name):
+    """A link's features text is made by orjson, as ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))``
+    made it: the stored texts of a rebuild do not change (a lone surrogate, which orjson refuses, by ``json``)."""
+    import json
+
+    features = MentionFeatures(
+        agency="police", record_id=name, ref="p1", role="subject", given=(name, "ANN"), family=name, surnames=(name,),
+        dob=None, birth_years=(1983, 1984), sex=None, nhs=None, agency_person_id=name, postcode="PE218AA",
+        household=(), occurred="2024-12-03", confidential=True, town=None, building=name)
+    assert rebuild._features_text(features, 123456789012) == json.dumps(
+        {**features.to_json(), "rv": 123456789012}, ensure_ascii=False, separators=(",", ":"))

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from itertools import batched, chain, islice
 from typing import Any
 
+import orjson
 from django.db import connection, transaction
 from django.db.models import F
 from rich.progress import Progress
@@ -212,26 +213,38 @@ def _instant(value: Any) -> dt.datetime:
     return instant if instant.tzinfo is not None else instant.replace(tzinfo=dt.UTC)
 
 
+def _features_text(features: MentionFeatures, version_id: int) -> str:
+    """The features as stored on a link (with the version they were made from): ``json.dumps`` with
+    ``ensure_ascii=False`` and no spaces, byte for byte, by orjson (several times quicker); ``json`` for what orjson
+    refuses (a lone surrogate)."""
+    value = {**features.to_json(), "rv": version_id}
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 def _features_job(job: tuple[list[_Row], bool]) -> _Read:
     """One chunk, in a worker: stored features decoded, or features computed from the person as stored. The cyclic
     collector is paused meanwhile: its passes over the worker's long-lived caches (names, addresses) cost a sixth of
     the step's CPU, and nothing made here forms a cycle."""
     rows, with_table = job
     out = _Read()
+    loads = orjson.loads
     with _no_cycle_collection():
         for pk, version_id, stored, person_text, agency, record_id, kind, occurred_at, address_text in rows:
             if stored is not None:
-                features = MentionFeatures.from_json(json.loads(stored))
+                features = MentionFeatures.from_json(loads(stored))
                 text = stored
             else:
                 assert person_text is not None and agency is not None and record_id is not None and kind is not None
                 occurred = _instant(occurred_at)
-                person = person_from_json(load_sealed_json(person_text), occurred)
+                person = person_from_json(load_sealed_json(person_text, loads=loads), occurred)
                 if not person.is_linkable:
                     continue
-                address = Address.from_json(load_sealed_json(address_text)) if address_text else None
+                address = Address.from_json(load_sealed_json(address_text, loads=loads)) if address_text else None
                 features = person_features(agency, record_id, kind, occurred, address, person)
-                text = json.dumps({**features.to_json(), "rv": version_id}, ensure_ascii=False, separators=(",", ":"))
+                text = _features_text(features, version_id)
             out.pks.append(pk)
             out.versions.append(version_id)
             out.features.append(features)

@@ -86,9 +86,9 @@ def unseal_document(value: Any, *, what: str = "a JSON value") -> Any:
     return sealing.unseal(value, functools.partial(decrypt, what=what))
 
 
-def load_sealed_json(text: str) -> Any:
-    """A sealed JSON column's text, as read by raw SQL, parsed and opened."""
-    loaded = json.loads(text)
+def load_sealed_json(text: str, *, loads: Callable[[str], Any] = json.loads) -> Any:
+    """A sealed JSON column's text, as read by raw SQL, parsed (by ``loads``) and opened."""
+    loaded = loads(text)
     return unseal_document(loaded) if f'"{sealing.ENVELOPE_KEY}"' in text else loaded
 
 
