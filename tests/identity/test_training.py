@@ -92,3 +92,12 @@ def test_each_row_of_the_features_table_holds_its_mentions_own_derived_values(fe
             list(surname_keys(f)), list(given_keys(f)), list(birth_years(f)))
         assert (row["agency"], row["agency_person_id"], row["sex"], row["nhs"]) == (f.agency, f.agency_person_id,
                                                                                     f.sex, f.nhs)
+
+
+def test_a_features_worker_imports_the_features_table_without_pandas():
+    """Each worker of a rebuild imports this module for ``features_table``; pandas (0.6 s a process) is not needed."""
+    import subprocess
+    import sys
+
+    code = "import sys, openmash.identity.training; print('pandas' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "False\n"
