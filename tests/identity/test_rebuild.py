@@ -3,8 +3,12 @@ they were (every index and constraint made again, the constraints validated)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.db import connection
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from openmash.identity import batch, rebuild
 from openmash.identity.blocking_index import stored_keys
@@ -100,11 +104,24 @@ def test_rewriting_every_key_leaves_no_old_key_row_in_the_table(tmp_path, settin
 def test_the_features_text_stored_on_a_link_is_json_dumps_compact_form_byte_for_byte(name):
     """A link's features text is made by orjson, as ``json.dumps(..., ensure_ascii=False, separators=(",", ":"))``
     made it: the stored texts of a rebuild do not change (a lone surrogate, which orjson refuses, by ``json``)."""
-    import json
-
     features = MentionFeatures(
         agency="police", record_id=name, ref="p1", role="subject", given=(name, "ANN"), family=name, surnames=(name,),
         dob=None, birth_years=(1983, 1984), sex=None, nhs=None, agency_person_id=name, postcode="PE218AA",
         household=(), occurred="2024-12-03", confidential=True, town=None, building=name)
     assert rebuild._features_text(features, 123456789012) == json.dumps(
         {**features.to_json(), "rv": 123456789012}, ensure_ascii=False, separators=(",", ":"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.integers(0, 30), st.floats(min_value=0.0, max_value=1.0)), st.sampled_from(["splink", "spark"]))
+def test_a_batch_links_note_is_written_as_json_writes_the_note(best, engine):
+    """Batch-linked mentions keep no note dict: each link's explanation is written from its best pair probability,
+    the same text ``json`` makes of ``{"rebuild": engine, "best_pair_probability": p}`` (null, probability 1.0, when
+    no pair joined it)."""
+    people = rebuild._People([], [], [], [], [], best=best)
+    explanation, probability = rebuild._link_notes(people, engine)
+    for i in range(32):
+        p = best.get(i)
+        assert explanation(i) == json.dumps({"rebuild": engine, "best_pair_probability": p}, separators=(",", ":"))
+        assert json.loads(explanation(i)) == {"rebuild": engine, "best_pair_probability": p}
+        assert probability(i) == (1.0 if p is None else p)

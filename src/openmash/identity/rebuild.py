@@ -268,6 +268,9 @@ class _People:
     clusters: list[list[int]]
     notes: dict[int, dict[str, Any]] = field(default_factory=dict)
     probability: dict[int, float] = field(default_factory=dict)
+    #: Batch engines: each mention's best pair probability (``batch.Clusters.best``), from which its link's note
+    #: and probability are made as they are written (no note kept a mention: a million dicts to make and encode).
+    best: dict[int, float] | None = None
     merges: int = 0
     reviews: int = 0
     stats: dict[str, float] = field(default_factory=dict)
@@ -341,11 +344,8 @@ def _batch_people(model: ScoringModel, engine: str, bar: Progress) -> _People:
                                                     step=lambda text: bar.update(step, description=text))
     stats.update(batch_stats)
     people = _People(read.pks, read.versions, features, read.reused, list(clusters.members.values()),
-                     merges=clusters.merges, reviews=clusters.reviews, stats=stats, texts=read.texts)
-    for i in range(len(features)):
-        p = clusters.best.get(i)
-        people.notes[i] = {"rebuild": engine, "best_pair_probability": p}
-        people.probability[i] = p if p is not None else 1.0
+                     merges=clusters.merges, reviews=clusters.reviews, stats=stats, texts=read.texts,
+                     best=clusters.best)
     people.key_rows = scorer.person_key_rows
     people.key_batches = getattr(scorer, "person_key_batches", None)
     people.close = scorer.close
@@ -485,15 +485,12 @@ def _write_links(people: _People, changed: Sequence[int], person_of: Sequence[in
         return json.dumps({**people.features[i].to_json(), "rv": people.version_pks[i]}, ensure_ascii=False,
                           separators=(",", ":"))
 
-    encode = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per link (as json.dumps makes)
-
-    def explanation(i: int) -> str:
-        return encode(people.notes.get(i, {"rebuild": engine}))
+    explanation, probability = _link_notes(people, engine)
 
     if connection.vendor != "postgresql":
         for chunk in batched(changed, 20_000):
             insert_rows(MentionLink, [
-                {"mention_id": people.mention_pks[i], "person_id": person_of[i], "probability": people.probability.get(i, 1.0),
+                {"mention_id": people.mention_pks[i], "person_id": person_of[i], "probability": probability(i),
                  "method": LinkMethod.REBUILD, "explanation": RawJson(explanation(i)), "features": RawJson(features_text(i)),
                  "model_version": model_version, "linked_at": now} for i in chunk])
         return
@@ -505,9 +502,31 @@ def _write_links(people: _People, changed: Sequence[int], person_of: Sequence[in
     with _copy(f"COPY {MentionLink._meta.db_table} ({columns}) FROM STDIN") as copy:  # noqa: S608 - identifiers only
         for chunk in batched(changed, 20_000):
             copy.write("".join(
-                f"{people.mention_pks[i]}\t{person_of[i]}\t{people.probability.get(i, 1.0)!r}{tail}"
+                f"{people.mention_pks[i]}\t{person_of[i]}\t{probability(i)!r}{tail}"
                 f"{_copy_escape(explanation(i))}\t{_copy_escape(features_text(i))}{stamp}" for i in chunk))
     _restore_indexes(restore)
+
+
+def _link_notes(people: _People, engine: str) -> tuple[Callable[[int], str], Callable[[int], float]]:
+    """Each written link's explanation (JSON text) and probability. A batch-linked mention's note is
+    ``{"rebuild": engine, "best_pair_probability": p}`` (null when no pair joined it, the probability then 1.0),
+    written here as ``json`` would write it (floats by their repr)."""
+    encode = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per link (as json.dumps makes)
+    best = people.best
+    if best is None:
+        return (lambda i: encode(people.notes.get(i, {"rebuild": engine})),
+                lambda i: people.probability.get(i, 1.0))
+    head = f'{{"rebuild":{encode(engine)},"best_pair_probability":'
+
+    def explanation(i: int) -> str:
+        p = best.get(i)
+        return f"{head}{'null' if p is None else repr(float(p))}}}"
+
+    def probability(i: int) -> float:
+        p = best.get(i)
+        return 1.0 if p is None else p
+
+    return explanation, probability
 
 
 def _copy_escape(text: str) -> str:
@@ -548,16 +567,9 @@ def _key_writer(people: _People, person_of: list[int], targets: set[int]) -> Cal
 def _write_keys(write: Callable[[], int], affected: set[int], *, bulk: bool, stats: dict[str, float]) -> int:
     """Replace the blocking keys of ``affected`` people by ``write`` (every person's, indexes rebuilt after, when
     ``bulk``)."""
-    table = BlockingKey._meta.db_table
     restore: list[str] = []
     if bulk:
-        with connection.cursor() as cursor:
-            # TRUNCATE on PostgreSQL: a new empty file, where DELETE marked every old row (at 200k person-records
-            # 3.8M rows, 2.4-2.6 s against 0.01 s) and left them for the index builds to read past and for vacuum.
-            # It takes the lock that dropping the indexes takes next; a READ COMMITTED reader (the application's)
-            # sees the new keys once this transaction commits.
-            cursor.execute(f"{'TRUNCATE' if connection.vendor == 'postgresql' else 'DELETE FROM'} {table}")
-        restore = drop_key_indexes()
+        restore = _empty_key_table()
     else:
         for chunk in batched(sorted(affected), 5000):
             BlockingKey.objects.filter(person_id__in=chunk)._raw_delete(BlockingKey.objects.db)
@@ -644,9 +656,7 @@ def rekey(*, actor: Actor) -> int:
     with transaction.atomic():
         BlockingIndex.objects.update_or_create(pk=1, defaults={"fingerprint": blocking_index.fingerprint(secret)})
         blocking_index.forget_check()
-        with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {BlockingKey._meta.db_table}")  # noqa: S608 - table name only
-        restore = drop_key_indexes()
+        restore = _empty_key_table()
         written = insert_key_rows(_link_key_rows())
         _restore_indexes(restore)
         record_event(actor=actor, action="identity.index_rekeyed", object_type="blocking_index", object_id="1",
@@ -670,6 +680,24 @@ def _link_key_rows() -> Iterator[tuple[str, int]]:
 #: What ``_write_links`` drops of the links' table for a bulk write: its foreign keys and plain indexes (its
 #: primary and unique keys grow at their end, in mention order, and stay).
 _LINK_DROPS = "f"
+
+
+def _empty_key_table() -> list[str]:
+    """Remove every key row and drop the table's indexes and constraints (in the caller's transaction), for every
+    key to be written again; returns the statements that rebuild them (``drop_key_indexes``)."""
+    with connection.cursor() as cursor:
+        # TRUNCATE on PostgreSQL: a new empty file, where DELETE marked every old row (at 200k person-records
+        # 3.8M rows, 2.4-2.6 s against 0.01 s) and left them for the index builds to read past and for vacuum.
+        # It takes the lock that dropping the indexes takes next; a READ COMMITTED reader (the application's)
+        # sees the new keys once this transaction commits. SQLite has no TRUNCATE (its DELETE without WHERE is one).
+        if connection.vendor == "postgresql":
+            # Foreign-key checks already queued in this transaction (key rows written earlier in it) forbid a
+            # TRUNCATE: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(f"{'TRUNCATE' if connection.vendor == 'postgresql' else 'DELETE FROM'} "  # noqa: S608
+                       f"{BlockingKey._meta.db_table}")
+    return drop_key_indexes()
 
 
 def drop_key_indexes() -> list[str]:
