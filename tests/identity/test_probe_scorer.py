@@ -134,6 +134,37 @@ def test_an_address_compared_part_by_part_may_add_more_than_one_compared_whole()
         assert ProbeScorer(model, probe).weight(same, exact) == exact
 
 
+def test_a_probes_scorer_weighs_each_kind_of_address_agreement_as_score_pair_does():
+    # The scorer compares addresses its own way (each fact of the pair once); every level of the address, whole
+    # or in parts, and both sides' UPRNs agreeing, differing or missing, weigh what ``score_pair`` says.
+    probe = MentionFeatures(agency="gp", record_id="R1", ref="p1", role="subject", given=("ANNA",), family="NOWAK",
+                            surnames=("NOWAK",), dob="1980-01-02", birth_years=None, sex="F", nhs=None,
+                            agency_person_id=None, postcode="PE21 8AA",
+                            household=("U:1001", "B:14|MILL LANE||P:PE21 8AA"), occurred="2024-03-01", town="BOSTON",
+                            building="14|MILL LANE")
+    others = {
+        "household": replace(probe, record_id="R2"),
+        "near": replace(probe, household=("B:14|MILL LNAE||P:PE21 8AA",), building="14|MILL LNAE"),
+        "postcode": replace(probe, household=("B:2|HIGH STREET||P:PE21 8AA",), building="2|HIGH STREET"),
+        "district": replace(probe, postcode="PE21 9ZZ", household=(), building=None),
+        "another number": replace(probe, household=("B:7|MILL LANE||P:PE21 8AA",), building="7|MILL LANE"),
+        "building": replace(probe, postcode="PE25 1AA", household=("B:14|MILL LANE||P:PE25 1AA",)),
+        "town": replace(probe, postcode="PE25 1AA", household=("B:2|HIGH STREET||P:PE25 1AA",), building="2|HIGH STREET"),
+        "else": replace(probe, postcode="PE25 1AA", household=(), building=None, town="SKEGNESS"),
+        "other UPRN, same line": replace(probe, household=("U:1002", "B:14|MILL LANE||P:PE21 8AA")),
+        "parts": replace(probe, postcode=None, household=("B:14|MILL LANE||T:BOSTON",)),
+        "parts, a slip": replace(probe, postcode=None, household=(), building="41|MILL LNAE", town="BOSTN"),
+        "parts, no line": replace(probe, postcode=None, household=(), building=None),
+        "nowhere": replace(probe, postcode=None, household=(), building=None, town=None),
+    }
+    levels = {name: score_pair(LinkageModel(), probe, other).level("address") for name, other in others.items()}
+    assert [levels[name] for name in ("household", "near", "postcode", "district", "building", "town", "else")] == [
+        "household", "near", "postcode", "district", "building", "town", "else"]
+    for model in (LinkageModel(), TRAINED):
+        for side_a, side_b in [(probe, o) for o in others.values()] + [(o, probe) for o in others.values()]:
+            assert ProbeScorer(model, side_a).weight(side_b) == score_pair(model, side_a, side_b).weight
+
+
 def head_of(features: MentionFeatures) -> CandidateHead:
     return CandidateHead(features.agency, features.nhs, features.agency_person_id, features.dob, features.birth_years,
                          features.sex, features.occurred)

@@ -571,6 +571,13 @@ class ProbeScorer:
                 for c in ("given", "surname", "address", "number", "street", "town")}
         self._names_most = most["given"] + most["surname"]
         self._address_most = max(most["address"], most["number"] + most["street"] + most["town"])
+        self._most = self._names_most + self._address_most
+        # What ``_head_weights`` and ``_address_levels`` read from the probe, taken once.
+        self._sex_levels: dict[str, float | None] = {}
+        self._uprns = frozenset(k for k in probe.household if k.startswith("U:"))
+        self._household = frozenset(probe.household)
+        self._line = tuple(probe.building.split("|", 1)) if probe.building is not None else None
+        self._placed = bool(probe.postcode or probe.household or probe.town)
 
     def _weight(self, comparison: str, level: str | None) -> float | None:
         if level is None:
@@ -585,7 +592,9 @@ class ProbeScorer:
         return score_pair(self.model, self.probe, b)
 
     def _head_weights(self, b: Head) -> tuple[float | None, float | None, float | None, float | None]:
-        """The weights of the date of birth, sex, NHS number and agency person id: what b's head alone gives."""
+        """The weights of the date of birth, sex, NHS number and agency person id: what b's head alone gives
+        (``compare_sex``, ``compare_nhs`` and ``compare_agency_id`` written out against the probe's values: this
+        runs on every candidate row, screened and weighed)."""
         a = self.probe
         # What the date of birth reads from b: the date (and, where either side has none, the estimate and b's
         # record date, which say whether b is an adult).
@@ -594,8 +603,20 @@ class ProbeScorer:
             dob = self._dob[dob_key]
         else:
             dob = self._dob[dob_key] = self._weight("dob", compare_dob(a, b))
-        sex = self._weight("sex", compare_sex(a, b))
-        return dob, sex, self._weight("nhs", compare_nhs(a, b)), self._weight("agency_id", compare_agency_id(a, b))
+        sex_b = b.sex
+        if not (a.sex and sex_b):
+            sex = None
+        elif sex_b in self._sex_levels:
+            sex = self._sex_levels[sex_b]
+        else:
+            sex = self._sex_levels[sex_b] = self._weight("sex", "agree" if a.sex == sex_b else "disagree")
+        nhs = None
+        if a.nhs and b.nhs:
+            nhs = self._weight("nhs", "agree" if a.nhs == b.nhs else "disagree")
+        agency_id = None
+        if a.agency_person_id and b.agency_person_id and a.agency == b.agency:
+            agency_id = self._weight("agency_id", "agree" if a.agency_person_id == b.agency_person_id else "disagree")
+        return dob, sex, nhs, agency_id
 
     def _needed(self, head: tuple[float | None, ...], at_least: float) -> float:
         """What the address and the names must add between them to reach ``at_least`` (the margin covers the
@@ -607,7 +628,50 @@ class ProbeScorer:
         the most they could add (each comparison's heaviest level for this probe) does not make up what its head
         lacks. ``weight(b, at_least)`` would then answer None (or, its names and address already known, less than
         ``at_least``), so a store may leave out such a candidate before decoding its features."""
-        return self._names_most + self._address_most >= self._needed(self._head_weights(b), at_least)
+        return self._most >= self._needed(self._head_weights(b), at_least)
+
+    def _address_levels(self, b: MentionFeatures) -> tuple[str | None, str | None, str | None, str | None]:
+        """``address_levels(probe, b)``, each fact of the pair worked out once (whether the parts apply, the UPRNs,
+        the building lines), the probe's side taken from ``__init__``: b's address differs from every other
+        candidate's, so this runs once per candidate weighed."""
+        a = self.probe
+        uprns_b = {k for k in b.household if k.startswith("U:")} if b.household else set()
+        both_uprns = bool(self._uprns and uprns_b)
+        lines: tuple[tuple[str, str], tuple[str, str]] | None = None
+        if self._line is not None and b.building is not None and not (both_uprns and not self._uprns & uprns_b):
+            number_b, street_b = b.building.split("|", 1)
+            lines = ((self._line[0], self._line[1]), (number_b, street_b))
+        if not (a.postcode and b.postcode) and not both_uprns:
+            # The parts: neither postcodes nor UPRNs place both addresses (``parts_apply``).
+            number = street = None
+            if lines is not None:
+                number = "exact" if lines[0][0] == lines[1][0] else "else"
+                street = _slip_level(lines[0][1], lines[1][1])
+            town = _slip_level(a.town, b.town) if a.town and b.town else None
+            return None, number, street, town
+        if not self._placed or not (b.postcode or b.household or b.town):
+            return None, None, None, None
+        if both_uprns:
+            household = bool(self._uprns & uprns_b)
+        else:
+            household = bool(self._household.intersection(b.household))
+        if household:
+            return "household", None, None, None
+        if lines is not None and _places_agree(a, b) and _same_building_line(lines):
+            return "near", None, None, None
+        if a.postcode and b.postcode:
+            if a.postcode == b.postcode:
+                return "postcode", None, None, None
+            if a.postcode[:-3] == b.postcode[:-3]:
+                return "district", None, None, None
+        if lines is not None:
+            if _places_agree(a, b) and is_loose_typo(lines[0][1], lines[1][1]):
+                return "street", None, None, None
+            if _same_building_line(lines):
+                return "building", None, None, None
+        if a.town and b.town and is_loose_typo(a.town, b.town):
+            return "town", None, None, None
+        return "else", None, None, None
 
     @overload
     def weight(self, b: MentionFeatures) -> float: ...
@@ -628,7 +692,7 @@ class ProbeScorer:
             if needed is not None and (_sum(*names) if names else self._names_most) + self._address_most < needed:
                 return None
             address = self._address[address_key] = tuple(
-                self._weight(c, level) for c, level in zip(("address", "number", "street", "town"), address_levels(a, b),
+                self._weight(c, level) for c, level in zip(("address", "number", "street", "town"), self._address_levels(b),
                                                            strict=True))
         if names is None:
             if needed is not None and _sum(*address) + self._names_most < needed:
