@@ -218,35 +218,3 @@ def test_stored_key_batches_are_each_persons_keys_hashed_person_by_person(monkey
     expected = {(key_hash(key, secret), person) for i, person in enumerate(person_of) if person in targets
                 for key in blocking_keys(features[i])}
     assert rows == sorted(expected, key=lambda row: (row[1], row[0]))
-
-
-@pytest.mark.parametrize("in_workers", [False, True])
-def test_keys_hashed_early_are_the_keys_written_for_everyone_under_that_secret_only(monkeypatch, in_workers):
-    """``prehash`` starts the hashing once the keys are made; writing every person's keys takes those hashes, and
-    under another secret (or for only some people) hashes afresh."""
-    from openmash.identity.blocking_index import key_hash
-
-    features, _ = county(5)
-    if in_workers:
-        monkeypatch.setattr(batch, "HASH_IN_WORKERS_FROM", 0)
-        monkeypatch.setattr(batch, "HASH_CHUNK", 1000)
-    person_of = [100 + i // 3 for i in range(len(features))]
-
-    def written(scorer: batch.DuckDBScorer, targets: set[int], secret: bytes) -> list[tuple[int, int]]:
-        parts = scorer.person_key_batches(person_of, targets, secret=secret)
-        return [row for part in parts for row in zip(part.column(0).to_pylist(), part.column(1).to_pylist(), strict=True)]
-
-    def expected(targets: set[int], secret: bytes) -> list[tuple[int, int]]:
-        rows = {(key_hash(key, secret), person) for i, person in enumerate(person_of) if person in targets
-                for key in blocking_keys(features[i])}
-        return sorted(rows, key=lambda row: (row[1], row[0]))
-
-    scorer = batch.DuckDBScorer()
-    scorer.load(features)
-    scorer.keys()
-    scorer.prehash(b"the secret hashed early")
-    assert scorer._prehashed is not None
-    everyone, some = set(person_of), {p for p in person_of if p % 2}
-    assert written(scorer, everyone, b"the secret hashed early") == expected(everyone, b"the secret hashed early")
-    assert written(scorer, everyone, b"another secret") == expected(everyone, b"another secret")
-    assert written(scorer, some, b"the secret hashed early") == expected(some, b"the secret hashed early")

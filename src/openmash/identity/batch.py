@@ -273,8 +273,6 @@ class DuckDBScorer:
         self.bound = True
         #: Candidate pairs left for Splink to score once ``bound_sql`` set aside those that cannot reach review.
         self.bounded: int | None = None
-        #: ``prehash``: the secret, the distinct keys and what gives their hashes.
-        self._prehashed: tuple[bytes, Any, Callable[[], Any]] | None = None
         if threads:
             self.con.execute(f"SET threads = {int(threads)}").fetchall()
         if memory_limit:
@@ -347,21 +345,10 @@ class DuckDBScorer:
         if not targets:
             return iter(())
         held, everyone = self._held(person_of, targets)
-        if everyone and self._prehashed is not None and self._prehashed[0] == secret:
-            _, keys, hashed = self._prehashed
-            return self._stored_key_batches(held, keys, hashed)
         # Every mention has a person: when every person is a target, every mention's keys are (no join to find them).
         keys = self.con.sql("SELECT DISTINCT key FROM mention_keys" if everyone else f"SELECT DISTINCT k.key {held}")
         keys = keys.to_arrow_table().column(0)
         return self._stored_key_batches(held, keys, _hash_keys(keys, secret))
-
-    def prehash(self, secret: bytes) -> None:
-        """Start hashing every distinct key under ``secret`` now, once the keys are made, in worker processes at a
-        low priority: they run on what the candidate pairs, scoring and clustering leave of the cores (clustering
-        holds one), and ``person_key_batches`` for every person takes their hashes instead of starting then (a
-        rebuild from nothing writes every person's keys)."""
-        keys = self.con.sql("SELECT DISTINCT key FROM mention_keys").to_arrow_table().column(0)
-        self._prehashed = (secret, keys, _hash_keys(keys, secret, niceness=PREHASH_NICENESS))
 
     def _held(self, person_of: Sequence[int], targets: set[int]) -> tuple[str, bool]:
         """The FROM clause of the keys (``k``) held by the people (``a``) in ``targets``; whether that is everyone."""
@@ -395,25 +382,21 @@ class DuckDBScorer:
 HASH_IN_WORKERS_FROM = 200_000
 HASH_WORKERS = 1
 HASH_CHUNK = 500_000
-#: The niceness of ``DuckDBScorer.prehash``'s workers: they take a core only when the rebuild's own work leaves one.
-PREHASH_NICENESS = 10
 
 
-def _hash_keys(keys: Any, secret: bytes, *, niceness: int = 0) -> Callable[[], Any]:
-    """Start hashing an Arrow array of keys (in worker processes when there are many, at ``niceness``); returns a
-    function giving the hashes, an Arrow int64 array in the keys' order, once they are done."""
+def _hash_keys(keys: Any, secret: bytes) -> Callable[[], Any]:
+    """Start hashing an Arrow array of keys (in worker processes when there are many); returns a function giving
+    the hashes, an Arrow int64 array in the keys' order, once they are done."""
     if len(keys) < HASH_IN_WORKERS_FROM:
         done = hash_key_chunk(keys, secret)
         return lambda: done
     import multiprocessing
-    import os
     from concurrent.futures import ProcessPoolExecutor
 
     import pyarrow as pa
 
     # Fresh processes (not forked: DuckDB's threads ran here) that need no Django: they import only this module.
-    pool = ProcessPoolExecutor(HASH_WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=os.nice,
-                               initargs=(niceness,))
+    pool = ProcessPoolExecutor(HASH_WORKERS, mp_context=multiprocessing.get_context("spawn"))
     parts = [pool.submit(hash_key_chunk, keys.slice(start, HASH_CHUNK), secret)
              for start in range(0, len(keys), HASH_CHUNK)]
     pool.shutdown(wait=False)  # the workers leave once the chunks are hashed
@@ -431,11 +414,8 @@ def hash_key_chunk(keys: Any, secret: bytes) -> Any:
 
 def score_and_cluster(
     features: Sequence[MentionFeatures], model: LinkageModel, scorer: Any, *, step: Callable[[str], None] = lambda _: None,
-    prehash: bytes | None = None,
 ) -> tuple[Clusters, dict[str, float]]:
-    """Run the four steps on ``scorer`` (``DuckDBScorer`` or the Spark one); returns clusters and counts. With
-    ``prehash`` (the index secret, when every person's keys will be written), the keys' hashing starts once they
-    are made (``DuckDBScorer.prehash``)."""
+    """Run the four steps on ``scorer`` (``DuckDBScorer`` or the Spark one); returns clusters and counts."""
     import time
 
     stats: dict[str, float] = {}
@@ -446,8 +426,6 @@ def score_and_cluster(
     stats["table_s"] = time.perf_counter() - started
     step("blocking keys")
     scorer.keys()
-    if prehash is not None and hasattr(scorer, "prehash"):
-        scorer.prehash(prehash)
     stats["keys_s"] = time.perf_counter() - started - sum(stats.values())
     step("candidate pairs")
     stats["pairs"] = scorer.pairs()

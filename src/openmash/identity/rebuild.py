@@ -338,9 +338,7 @@ def _batch_people(model: ScoringModel, engine: str, bar: Progress) -> _People:
         scorer.load_table(read.table())
     read.tables.clear()
     step = bar.add_task("batch linking", total=None)
-    # No stored features reused: every link, so every person's keys, will be written; their hashing can start early.
-    secret = check_secret() if not any(read.reused) else None
-    clusters, batch_stats = batch.score_and_cluster(features, model, scorer, prehash=secret,
+    clusters, batch_stats = batch.score_and_cluster(features, model, scorer,
                                                     step=lambda text: bar.update(step, description=text))
     stats.update(batch_stats)
     people = _People(read.pks, read.versions, features, read.reused, list(clusters.members.values()),
