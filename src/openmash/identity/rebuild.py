@@ -480,8 +480,7 @@ def _write_links(people: _People, changed: Sequence[int], person_of: Sequence[in
     def features_text(i: int) -> str:
         if people.texts is not None:
             return people.texts[i]
-        return json.dumps({**people.features[i].to_json(), "rv": people.version_pks[i]}, ensure_ascii=False,
-                          separators=(",", ":"))
+        return _features_text(people.features[i], people.version_pks[i])
 
     explanation, probability = _link_notes(people, engine)
 

@@ -572,12 +572,8 @@ class ProbeScorer:
         self._names_most = most["given"] + most["surname"]
         self._address_most = max(most["address"], most["number"] + most["street"] + most["town"])
         self._most = self._names_most + self._address_most
-        # What ``_head_weights`` and ``_address_levels`` read from the probe, taken once.
+        #: ``_head_weights``' sex weight by the candidate's value.
         self._sex_levels: dict[str, float | None] = {}
-        self._uprns = frozenset(k for k in probe.household if k.startswith("U:"))
-        self._household = frozenset(probe.household)
-        self._line = tuple(probe.building.split("|", 1)) if probe.building is not None else None
-        self._placed = bool(probe.postcode or probe.household or probe.town)
 
     def _weight(self, comparison: str, level: str | None) -> float | None:
         if level is None:
@@ -630,49 +626,6 @@ class ProbeScorer:
         ``at_least``), so a store may leave out such a candidate before decoding its features."""
         return self._most >= self._needed(self._head_weights(b), at_least)
 
-    def _address_levels(self, b: MentionFeatures) -> tuple[str | None, str | None, str | None, str | None]:
-        """``address_levels(probe, b)``, each fact of the pair worked out once (whether the parts apply, the UPRNs,
-        the building lines), the probe's side taken from ``__init__``: b's address differs from every other
-        candidate's, so this runs once per candidate weighed."""
-        a = self.probe
-        uprns_b = {k for k in b.household if k.startswith("U:")} if b.household else set()
-        both_uprns = bool(self._uprns and uprns_b)
-        lines: tuple[tuple[str, str], tuple[str, str]] | None = None
-        if self._line is not None and b.building is not None and not (both_uprns and not self._uprns & uprns_b):
-            number_b, street_b = b.building.split("|", 1)
-            lines = ((self._line[0], self._line[1]), (number_b, street_b))
-        if not (a.postcode and b.postcode) and not both_uprns:
-            # The parts: neither postcodes nor UPRNs place both addresses (``parts_apply``).
-            number = street = None
-            if lines is not None:
-                number = "exact" if lines[0][0] == lines[1][0] else "else"
-                street = _slip_level(lines[0][1], lines[1][1])
-            town = _slip_level(a.town, b.town) if a.town and b.town else None
-            return None, number, street, town
-        if not self._placed or not (b.postcode or b.household or b.town):
-            return None, None, None, None
-        if both_uprns:
-            household = bool(self._uprns & uprns_b)
-        else:
-            household = bool(self._household.intersection(b.household))
-        if household:
-            return "household", None, None, None
-        if lines is not None and _places_agree(a, b) and _same_building_line(lines):
-            return "near", None, None, None
-        if a.postcode and b.postcode:
-            if a.postcode == b.postcode:
-                return "postcode", None, None, None
-            if a.postcode[:-3] == b.postcode[:-3]:
-                return "district", None, None, None
-        if lines is not None:
-            if _places_agree(a, b) and is_loose_typo(lines[0][1], lines[1][1]):
-                return "street", None, None, None
-            if _same_building_line(lines):
-                return "building", None, None, None
-        if a.town and b.town and is_loose_typo(a.town, b.town):
-            return "town", None, None, None
-        return "else", None, None, None
-
     @overload
     def weight(self, b: MentionFeatures) -> float: ...
 
@@ -692,7 +645,7 @@ class ProbeScorer:
             if needed is not None and (_sum(*names) if names else self._names_most) + self._address_most < needed:
                 return None
             address = self._address[address_key] = tuple(
-                self._weight(c, level) for c, level in zip(("address", "number", "street", "town"), self._address_levels(b),
+                self._weight(c, level) for c, level in zip(("address", "number", "street", "town"), address_levels(a, b),
                                                            strict=True))
         if names is None:
             if needed is not None and _sum(*address) + self._names_most < needed:
