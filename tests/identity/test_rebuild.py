@@ -125,3 +125,46 @@ def test_a_batch_links_note_is_written_as_json_writes_the_note(best, engine):
         assert explanation(i) == json.dumps({"rebuild": engine, "best_pair_probability": p}, separators=(",", ":"))
         assert json.loads(explanation(i)) == {"rebuild": engine, "best_pair_probability": p}
         assert probability(i) == (1.0 if p is None else p)
+
+
+def _as_postgresql_copies(text: str) -> str:
+    """A value as PostgreSQL's COPY TO writes it in text format (``CopyAttributeOutText``)."""
+    escapes = {"\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v"}
+    return "".join(escapes.get(c, c) for c in text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.text())
+def test_a_copy_line_is_read_back_as_the_values_postgresql_wrote(stored, person):
+    line = "\t".join(["7", "3", _as_postgresql_copies(stored), _as_postgresql_copies(person), "police", "POL-1",
+                      "\\N", "2024-12-05 01:00:00+00", "\\N"]) + "\n"
+    assert rebuild._copy_rows(line.encode() * 2) == [(7, 3, stored, person, "police", "POL-1", None,
+                                                      "2024-12-05 01:00:00+00", None)] * 2
+
+
+def test_the_features_step_reads_every_row_as_a_cursor_reads_it(tmp_path, settings):
+    """On PostgreSQL the rows arrive as COPY's text lines, split in the workers: names with tabs, newlines and
+    backslashes must arrive as stored, in the cursor's order, and give the features of the records as parsed."""
+    from openmash.identity.domain.features import mention_features
+    from openmash.intake.domain.record import Record as ParsedRecord
+
+    _backfill(tmp_path, settings)
+    awkward = [("Tab\tName", "O\\Neil"), ("Line\nFeed", "Back\\\\slash \\N"), ("Ann", 'Quote"d\rCR')]
+    ingest_files([write_feed(tmp_path / "awkward.jsonl", [
+        record(f"POL-A{n}", people=[{"ref": "p1", "role": "subject", "given_names": given, "family_name": family}])
+        for n, (given, family) in enumerate(awkward)])], backfill=True)
+    parts = [(rebuild._copy_rows(part) if isinstance(part, bytes) else part, n) for part, n in rebuild._current_parts()]
+    assert all(len(rows) == n for rows, n in parts)
+    rows = [row for part, _ in parts for row in part]
+
+    def instant(row):
+        return (*row[:7], rebuild._instant(row[7]), *row[8:])
+
+    assert [instant(row) for row in rows] == [instant(row) for row in rebuild._current_rows()]
+    assert len(rows) == Mention.objects.count() == 15
+    read = rebuild._current_features(None)
+    expected = {}
+    for mention in Mention.objects.select_related("record__current"):
+        parsed = ParsedRecord.from_json(mention.record.current.data)
+        expected[mention.pk] = mention_features(parsed, parsed.person(mention.ref))
+    assert dict(zip(read.pks, read.features, strict=True)) == expected

@@ -25,14 +25,15 @@ import datetime as dt
 import gc
 import json
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import batched, chain, islice
-from typing import Any
+from itertools import batched, chain
+from typing import Any, overload
 
 import orjson
 from django.db import connection, transaction
@@ -75,7 +76,7 @@ def _current_versions() -> Iterator[tuple[RecordVersion, Record]]:
 
 def stored_features() -> list[MentionFeatures]:
     """Features of every current, linkable person-in-record (for training)."""
-    return _current_features(progress=None).features
+    return list(_current_features(progress=None).features)
 
 
 def train_and_save(*, version: str | None, max_pairs: float, actor: Actor, progress: bool = False) -> LinkageModel:
@@ -91,12 +92,12 @@ def train_and_save(*, version: str | None, max_pairs: float, actor: Actor, progr
 
 @dataclass
 class _Read:
-    """Every current, linkable person-in-record, in one order: its mention and version, its features, whether
-    they are the link's stored ones, their JSON as stored on a link, and (when asked) the features table."""
+    """Every current, linkable person-in-record, in one order: its mention and version, whether its features are
+    the link's stored ones, their JSON as stored on a link, and (when asked) the features table. The features
+    themselves are made from that JSON when asked for (``features``)."""
 
     pks: list[int] = field(default_factory=list)
     versions: list[int] = field(default_factory=list)
-    features: list[MentionFeatures] = field(default_factory=list)
     reused: list[bool] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     tables: list[Any] = field(default_factory=list)
@@ -104,10 +105,13 @@ class _Read:
     def extend(self, part: _Read) -> None:
         self.pks += part.pks
         self.versions += part.versions
-        self.features += part.features
         self.reused += part.reused
         self.texts += part.texts
         self.tables += part.tables
+
+    @property
+    def features(self) -> FeaturesFromText:
+        return FeaturesFromText(self.texts)
 
     def table(self) -> Any:
         """The features table (``training.features_table``), ``unique_id`` being the position here."""
@@ -117,6 +121,43 @@ class _Read:
 
         table = pa.concat_tables(self.tables) if self.tables else features_table([])
         return table.set_column(0, "unique_id", pa.array(range(table.num_rows), pa.int64()))
+
+
+class FeaturesFromText(Sequence[MentionFeatures]):
+    """Each mention's features, decoded from their JSON as stored on a link when first asked for, then kept.
+
+    The workers of the features step send back that JSON, not the features: pickling a million features objects
+    there and unpickling them here cost more than the step's whole parse of the stored JSON, and the clustering
+    asks for only the mentions in scored pairs."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = texts
+        self._made: list[MentionFeatures | None] = [None] * len(texts)
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    @overload
+    def __getitem__(self, index: int) -> MentionFeatures: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[MentionFeatures]: ...
+
+    def __getitem__(self, index: int | slice) -> MentionFeatures | list[MentionFeatures]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        made = self._made[index]
+        if made is None:
+            made = self._made[index] = MentionFeatures.from_json(_json_loads(self._texts[index]))
+        return made
+
+
+def _json_loads(text: str) -> Any:
+    """``json.loads`` by orjson, several times quicker; by ``json`` for what orjson refuses (a lone surrogate, which
+    ``_features_text`` writes with ``json``)."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
 
 
 #: Below this many person-in-records, features are read in this process.
@@ -130,39 +171,89 @@ _CHUNK = 5000
 _Row = tuple[int, int, str | None, str | None, str | None, str | None, str | None, Any, str | None]
 
 
-def _current_rows() -> Iterator[_Row]:
-    """Every current, linkable person-in-record, streamed: the link's stored features only when they were computed
-    from the mention's current version by this ``FEATURES_VERSION`` (checked in SQL), else what computing them
-    needs — the person as the mention stores it and four facts of its version, never the whole record (whose
-    narrative and details a rebuild has no use for, and would otherwise parse and decrypt).
+def _current_sql() -> str:
+    """The query of every current, linkable person-in-record, one ``_Row`` each: the link's stored features only
+    when they were computed from the mention's current version by this ``FEATURES_VERSION`` (checked in SQL), else
+    what computing them needs — the person as the mention stores it and four facts of its version, never the whole
+    record (whose narrative and details a rebuild has no use for, and would otherwise parse and decrypt).
 
     In the order features have always been read (positions decide ties in clustering): mentions with stored
     features by key, then the others by version, then key."""
     mentions, records, links = Mention._meta.db_table, StoredRecord._meta.db_table, MentionLink._meta.db_table
     versions = RecordVersion._meta.db_table
     home = ", ".join(f"'{kind}'" for kind in sorted(HOME_ADDRESS_KINDS))
+    version = int(FEATURES_VERSION)
     if connection.vendor == "postgresql":
-        fresh = "coalesce(l.features ->> 'v' = %s AND l.features ->> 'rv' = m.version_id::text, false)"
+        fresh = f"coalesce(l.features ->> 'v' = '{version}' AND l.features ->> 'rv' = m.version_id::text, false)"
         stored, person, address = "q.stored::text", "q.person::text", "(q.record -> 'address')::text"
-        param = str(FEATURES_VERSION)
     else:
-        fresh = "coalesce(json_extract(l.features, '$.v') = %s AND json_extract(l.features, '$.rv') = m.version_id, 0)"
+        fresh = f"coalesce(json_extract(l.features, '$.v') = {version} AND json_extract(l.features, '$.rv') = m.version_id, 0)"
         stored, person, address = "q.stored", "q.person", "json_extract(q.record, '$.address')"
-        param = FEATURES_VERSION  # type: ignore[assignment]
-    sql = (f"SELECT q.id, q.version_id, CASE WHEN q.fresh THEN {stored} END, "  # noqa: S608 - identifiers only
-           f"CASE WHEN NOT q.fresh THEN {person} END, q.agency, q.record_id, q.kind, q.occurred_at, "
-           f"CASE WHEN NOT q.fresh AND q.kind IN ({home}) THEN {address} END FROM ("
-           f"SELECT m.id, m.version_id, {fresh} AS fresh, l.features AS stored, m.data AS person, r.agency, "
-           f"r.record_id, v.kind, v.occurred_at, v.data AS record "
-           f"FROM {mentions} m JOIN {records} r ON r.id = m.record_id JOIN {versions} v ON v.id = m.version_id "
-           f"LEFT JOIN {links} l ON l.mention_id = m.id "
-           "WHERE m.active AND NOT r.withdrawn AND m.role <> 'professional') AS q "
-           "ORDER BY q.fresh DESC, CASE WHEN q.fresh THEN q.id ELSE q.version_id END, q.id")
-    # A server-side cursor on PostgreSQL: the workers start on the first rows while the rest are still coming.
+    return (f"SELECT q.id, q.version_id, CASE WHEN q.fresh THEN {stored} END, "  # noqa: S608 - identifiers only
+            f"CASE WHEN NOT q.fresh THEN {person} END, q.agency, q.record_id, q.kind, q.occurred_at, "
+            f"CASE WHEN NOT q.fresh AND q.kind IN ({home}) THEN {address} END FROM ("
+            f"SELECT m.id, m.version_id, {fresh} AS fresh, l.features AS stored, m.data AS person, r.agency, "
+            f"r.record_id, v.kind, v.occurred_at, v.data AS record "
+            f"FROM {mentions} m JOIN {records} r ON r.id = m.record_id JOIN {versions} v ON v.id = m.version_id "
+            f"LEFT JOIN {links} l ON l.mention_id = m.id "
+            "WHERE m.active AND NOT r.withdrawn AND m.role <> 'professional') AS q "
+            "ORDER BY q.fresh DESC, CASE WHEN q.fresh THEN q.id ELSE q.version_id END, q.id")
+
+
+def _current_rows() -> Iterator[_Row]:
+    """Every row of ``_current_sql``, streamed (a server-side cursor on PostgreSQL)."""
     with connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [param])
+        cursor.execute(_current_sql())
         while rows := cursor.fetchmany(_CHUNK):
             yield from rows
+
+
+#: A part of the rows for one job: the rows themselves, or (PostgreSQL) ``_CHUNK`` lines of COPY's text format.
+_Part = list[_Row] | bytes
+
+
+def _current_parts() -> Iterator[tuple[_Part, int]]:
+    """The rows of ``_current_sql`` in parts of ``_CHUNK``, with their counts. On PostgreSQL the parts are COPY's
+    text lines, passed on unparsed: this process only reads bytes, and the workers split them (``_copy_rows``),
+    where a cursor would make every value a Python object here (a third of the step's time in this process, which
+    the workers then wait on)."""
+    if connection.vendor != "postgresql":
+        for part in batched(_current_rows(), _CHUNK):
+            yield list(part), len(part)
+        return
+    lines: list[bytes] = []
+    with _copy(f"COPY ({_current_sql()}) TO STDOUT") as copy:
+        for line in copy:  # one row a message
+            lines.append(bytes(line))
+            if len(lines) == _CHUNK:
+                yield b"".join(lines), len(lines)
+                lines = []
+    if lines:
+        yield b"".join(lines), len(lines)
+
+
+_UNESCAPE = {"\\": "\\", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+_ESCAPED = re.compile(r"\\(.)")
+
+
+def _copy_value(text: str) -> str | None:
+    """One value of COPY's text format: ``\\N`` is null; backslash escapes undone (PostgreSQL writes ``\\b``,
+    ``\\f``, ``\\n``, ``\\r``, ``\\t``, ``\\v`` and ``\\\\``)."""
+    if text == "\\N":
+        return None
+    if "\\" not in text:
+        return text
+    return _ESCAPED.sub(lambda m: _UNESCAPE.get(m.group(1), m.group(1)), text)
+
+
+def _copy_rows(part: bytes) -> list[_Row]:
+    """The ``_Row``s of a part of COPY's text format (``_current_parts``)."""
+    rows: list[_Row] = []
+    for line in part.decode().split("\n")[:-1]:
+        pk, version_id, stored, person, agency, record_id, kind, occurred_at, address = map(_copy_value, line.split("\t"))
+        assert pk is not None and version_id is not None
+        rows.append((int(pk), int(version_id), stored, person, agency, record_id, kind, occurred_at, address))
+    return rows
 
 
 def _current_features(progress: Callable[[int], None] | None, *, table: bool = False) -> _Read:
@@ -170,21 +261,28 @@ def _current_features(progress: Callable[[int], None] | None, *, table: bool = F
     the mention's current version by this ``FEATURES_VERSION``, else computed from the person as stored.
 
     Decoding, parsing, normalising names and addresses and building the features table (``table``) is pure
-    Python: spread over the cores, in chunks as the rows arrive. The database is read here, in this process
-    (Django connections are per thread); a few chunks are in flight at a time.
+    Python: spread over the cores, in parts as the rows arrive. The database is read here, in this process
+    (Django connections are per thread, and the rebuild's transaction is this process's); a few parts are in
+    flight at a time.
     """
-    rows = _current_rows()
-    first = list(islice(rows, PARALLEL_FROM))
+    parts = _current_parts()
+    first: list[_Part] = []
+    count = 0
+    for part, n in parts:
+        first.append(part)
+        count += n
+        if count >= PARALLEL_FROM:
+            break
     out = _Read()
-    if len(first) < PARALLEL_FROM:
-        for part in batched(first, _CHUNK):
-            out.extend(_features_job((list(part), table)))
+    if count < PARALLEL_FROM:
+        for part in first:
+            out.extend(_features_job((part, table)))
         return out
     workers = max(1, min(4, os.cpu_count() or 1))
     with process_pool(workers) as pool, _no_cycle_collection():
         in_flight: list[Future[_Read]] = []
-        for part in batched(chain(first, rows), _CHUNK):
-            in_flight.append(pool.submit(_features_job, (list(part), table)))
+        for part in chain(first, (part for part, _ in parts)):
+            in_flight.append(pool.submit(_features_job, (part, table)))
             while len(in_flight) > workers * 2 or (in_flight and in_flight[0].done()):
                 out.extend(in_flight.pop(0).result())
                 if progress is not None:
@@ -224,12 +322,14 @@ def _features_text(features: MentionFeatures, version_id: int) -> str:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _features_job(job: tuple[list[_Row], bool]) -> _Read:
+def _features_job(job: tuple[_Part, bool]) -> _Read:
     """One chunk, in a worker: stored features decoded, or features computed from the person as stored. The cyclic
     collector is paused meanwhile: its passes over the worker's long-lived caches (names, addresses) cost a sixth of
     the step's CPU, and nothing made here forms a cycle."""
-    rows, with_table = job
+    part, with_table = job
+    rows = _copy_rows(part) if isinstance(part, bytes) else part
     out = _Read()
+    made: list[MentionFeatures] = []
     loads = orjson.loads
     with _no_cycle_collection():
         for pk, version_id, stored, person_text, agency, record_id, kind, occurred_at, address_text in rows:
@@ -247,13 +347,13 @@ def _features_job(job: tuple[list[_Row], bool]) -> _Read:
                 text = _features_text(features, version_id)
             out.pks.append(pk)
             out.versions.append(version_id)
-            out.features.append(features)
+            made.append(features)
             out.texts.append(text)
             out.reused.append(stored is not None)
         if with_table:
             from openmash.identity.training import features_table
 
-            out.tables.append(features_table(out.features))
+            out.tables.append(features_table(made))
     return out
 
 
@@ -263,7 +363,7 @@ class _People:
 
     mention_pks: list[int]
     version_pks: list[int]
-    features: list[MentionFeatures]
+    features: Sequence[MentionFeatures]
     reused: list[bool]
     clusters: list[list[int]]
     notes: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -298,17 +398,18 @@ def _memory_people(model: ScoringModel, bar: Progress) -> _People:
         link_record(store, model, features)
         bar.advance(task)
     index: dict[MentionKey, int] = {}
-    people = _People([], [], [], [], [])
+    linked: list[MentionFeatures] = []
+    people = _People([], [], linked, [], [])
     for members in store.members.values():
         if not members:
             continue
         cluster = []
         for key, mention in members.items():
-            index[key] = len(people.features)
+            index[key] = len(linked)
             cluster.append(index[key])
             people.mention_pks.append(pk_of[key][0])
             people.version_pks.append(pk_of[key][1])
-            people.features.append(mention)
+            linked.append(mention)
             people.reused.append(False)
         people.clusters.append(cluster)
     for key, decision in store.decisions.items():
@@ -329,16 +430,21 @@ def _batch_people(model: ScoringModel, engine: str, bar: Progress) -> _People:
     stats = {"features_s": time.perf_counter() - started, "features_reused": sum(read.reused)}
     features = read.features
     scorer: Any
+    identifiers = None
     if engine == "spark":
         from openmash.identity.spark import SparkScorer
 
         scorer = SparkScorer()
     else:
         scorer = batch.DuckDBScorer()
-        scorer.load_table(read.table())
+        table = read.table()
+        scorer.load_table(table)
+        identifiers = zip(*(table.column(name).to_pylist() for name in ("nhs", "agency", "agency_person_id")),
+                          strict=True)
+        del table
     read.tables.clear()
     step = bar.add_task("batch linking", total=None)
-    clusters, batch_stats = batch.score_and_cluster(features, model, scorer,
+    clusters, batch_stats = batch.score_and_cluster(features, model, scorer, identifiers=identifiers,
                                                     step=lambda text: bar.update(step, description=text))
     stats.update(batch_stats)
     people = _People(read.pks, read.versions, features, read.reused, list(clusters.members.values()),
