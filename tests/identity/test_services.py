@@ -384,7 +384,7 @@ def test_features_read_by_worker_processes_are_the_ones_read_here(tmp_path, sett
     workers = rebuild._current_features(None, table=True)
     assert (workers.pks, workers.versions, workers.texts, workers.reused) == (here.pks, here.versions, here.texts,
                                                                              here.reused)
-    assert list(workers.features) == list(here.features)
+    assert workers.features == here.features
     assert workers.table().equals(here.table())
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,12 +213,8 @@ class Clusters:
 def cluster(
     features: Sequence[MentionFeatures], scored: Sequence[tuple[int, int, float]], model: LinkageModel,
     *, progress: Callable[[int], None] | None = None,
-    identifiers: Iterable[tuple[str | None, str, str | None]] | None = None,
 ) -> Clusters:
-    """Join mentions into people: strong identifiers first, then pairs strongest first, under the guards.
-
-    ``identifiers``: each mention's ``(nhs, agency, agency_person_id)`` in order, when the caller has them without
-    the features (a features table's columns); else read from ``features``."""
+    """Join mentions into people: strong identifiers first, then pairs strongest first, under the guards."""
     parent = list(range(len(features)))
     members: dict[int, list[int]] = {i: [i] for i in range(len(features))}
     best: dict[int, float] = {}
@@ -231,13 +227,11 @@ def cluster(
 
     strong: list[tuple[int, int, float]] = []
     groups: dict[tuple[str, ...], list[int]] = {}
-    if identifiers is None:
-        identifiers = ((f.nhs, f.agency, f.agency_person_id) for f in features)
-    for i, (nhs, agency, agency_person_id) in enumerate(identifiers):
-        if nhs:
-            groups.setdefault(("N", nhs), []).append(i)
-        if agency_person_id:
-            groups.setdefault(("A", agency, agency_person_id), []).append(i)
+    for i, f in enumerate(features):
+        if f.nhs:
+            groups.setdefault(("N", f.nhs), []).append(i)
+        if f.agency_person_id:
+            groups.setdefault(("A", f.agency, f.agency_person_id), []).append(i)
     for group in groups.values():
         strong.extend((group[0], other, 1.0) for other in group[1:])
     merges = reviews = refused = 0
@@ -420,7 +414,6 @@ def hash_key_chunk(keys: Any, secret: bytes) -> Any:
 
 def score_and_cluster(
     features: Sequence[MentionFeatures], model: LinkageModel, scorer: Any, *, step: Callable[[str], None] = lambda _: None,
-    identifiers: Iterable[tuple[str | None, str, str | None]] | None = None,
 ) -> tuple[Clusters, dict[str, float]]:
     """Run the four steps on ``scorer`` (``DuckDBScorer`` or the Spark one); returns clusters and counts."""
     import time
@@ -446,6 +439,6 @@ def score_and_cluster(
     stats["score_s"] = time.perf_counter() - mark
     step("clustering under the guards")
     mark = time.perf_counter()
-    clusters = cluster(features, scored, model, identifiers=identifiers)
+    clusters = cluster(features, scored, model)
     stats["cluster_s"] = time.perf_counter() - mark
     return clusters, stats

@@ -33,7 +33,7 @@ from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import batched, chain
-from typing import Any, overload
+from typing import Any
 
 import orjson
 from django.db import connection, transaction
@@ -76,7 +76,7 @@ def _current_versions() -> Iterator[tuple[RecordVersion, Record]]:
 
 def stored_features() -> list[MentionFeatures]:
     """Features of every current, linkable person-in-record (for training)."""
-    return list(_current_features(progress=None).features)
+    return _current_features(progress=None).features
 
 
 def train_and_save(*, version: str | None, max_pairs: float, actor: Actor, progress: bool = False) -> LinkageModel:
@@ -92,12 +92,16 @@ def train_and_save(*, version: str | None, max_pairs: float, actor: Actor, progr
 
 @dataclass
 class _Read:
-    """Every current, linkable person-in-record, in one order: its mention and version, whether its features are
-    the link's stored ones, their JSON as stored on a link, and (when asked) the features table. The features
-    themselves are made from that JSON when asked for (``features``)."""
+    """Every current, linkable person-in-record, in one order: its mention and version, its features, whether
+    they are the link's stored ones, their JSON as stored on a link, and (when asked) the features table.
+
+    A features job (``_features_job``) sends back the JSON, not the features: this process makes the features from
+    it as each part arrives (``extend``), while the workers go on. Pickling a million features objects in the
+    workers and unpickling them here cost three times that."""
 
     pks: list[int] = field(default_factory=list)
     versions: list[int] = field(default_factory=list)
+    features: list[MentionFeatures] = field(default_factory=list)
     reused: list[bool] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     tables: list[Any] = field(default_factory=list)
@@ -105,13 +109,11 @@ class _Read:
     def extend(self, part: _Read) -> None:
         self.pks += part.pks
         self.versions += part.versions
+        from_json, loads = MentionFeatures.from_json, _json_loads
+        self.features += [from_json(loads(text)) for text in part.texts]
         self.reused += part.reused
         self.texts += part.texts
         self.tables += part.tables
-
-    @property
-    def features(self) -> FeaturesFromText:
-        return FeaturesFromText(self.texts)
 
     def table(self) -> Any:
         """The features table (``training.features_table``), ``unique_id`` being the position here."""
@@ -121,34 +123,6 @@ class _Read:
 
         table = pa.concat_tables(self.tables) if self.tables else features_table([])
         return table.set_column(0, "unique_id", pa.array(range(table.num_rows), pa.int64()))
-
-
-class FeaturesFromText(Sequence[MentionFeatures]):
-    """Each mention's features, decoded from their JSON as stored on a link when first asked for, then kept.
-
-    The workers of the features step send back that JSON, not the features: pickling a million features objects
-    there and unpickling them here cost more than the step's whole parse of the stored JSON, and the clustering
-    asks for only the mentions in scored pairs."""
-
-    def __init__(self, texts: Sequence[str]) -> None:
-        self._texts = texts
-        self._made: list[MentionFeatures | None] = [None] * len(texts)
-
-    def __len__(self) -> int:
-        return len(self._texts)
-
-    @overload
-    def __getitem__(self, index: int) -> MentionFeatures: ...
-    @overload
-    def __getitem__(self, index: slice) -> list[MentionFeatures]: ...
-
-    def __getitem__(self, index: int | slice) -> MentionFeatures | list[MentionFeatures]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        made = self._made[index]
-        if made is None:
-            made = self._made[index] = MentionFeatures.from_json(_json_loads(self._texts[index]))
-        return made
 
 
 def _json_loads(text: str) -> Any:
@@ -363,7 +337,7 @@ class _People:
 
     mention_pks: list[int]
     version_pks: list[int]
-    features: Sequence[MentionFeatures]
+    features: list[MentionFeatures]
     reused: list[bool]
     clusters: list[list[int]]
     notes: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -430,21 +404,16 @@ def _batch_people(model: ScoringModel, engine: str, bar: Progress) -> _People:
     stats = {"features_s": time.perf_counter() - started, "features_reused": sum(read.reused)}
     features = read.features
     scorer: Any
-    identifiers = None
     if engine == "spark":
         from openmash.identity.spark import SparkScorer
 
         scorer = SparkScorer()
     else:
         scorer = batch.DuckDBScorer()
-        table = read.table()
-        scorer.load_table(table)
-        identifiers = zip(*(table.column(name).to_pylist() for name in ("nhs", "agency", "agency_person_id")),
-                          strict=True)
-        del table
+        scorer.load_table(read.table())
     read.tables.clear()
     step = bar.add_task("batch linking", total=None)
-    clusters, batch_stats = batch.score_and_cluster(features, model, scorer, identifiers=identifiers,
+    clusters, batch_stats = batch.score_and_cluster(features, model, scorer,
                                                     step=lambda text: bar.update(step, description=text))
     stats.update(batch_stats)
     people = _People(read.pks, read.versions, features, read.reused, list(clusters.members.values()),
