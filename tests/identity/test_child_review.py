@@ -226,3 +226,22 @@ def test_a_pair_the_cheap_check_rules_out_is_never_held(born, other_born, role, 
         assert child_match_needs_review(a, b, comparison_levels(a, b)) is None
     adults = all(d is not None and d <= dt.date(2006, 3, 1) for d in (born, other_born))  # 18 on both records (ON)
     assert child_review_possible(a, b) is not adults
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.dates(dt.date(1900, 1, 1), dt.date(2030, 12, 31)), st.integers(1880, 2030), st.booleans(),
+       st.lists(st.dates(dt.date(1900, 1, 1), dt.date(2050, 12, 31)), min_size=1, max_size=3))
+def test_a_child_on_a_record_date_is_under_18_by_age_on_that_day(born, latest_year, dated, days):
+    """``_is_child`` compares ISO texts against the day the person turns 18; it must agree with ``age_on``, the
+    rule as written (leap days, estimated ages and the boundary day included)."""
+    from dataclasses import replace
+
+    from openmash.identity.domain import clustering
+    from openmash.identity.domain.scoring import age_on
+
+    base = _one(occurred_at=ON)
+    mention = (replace(base, dob=born.isoformat(), birth_years=None) if dated
+               else replace(base, dob=None, birth_years=(latest_year - 1, latest_year)))
+    expected = any((age := age_on(mention, day)) is not None and age < clustering.ADULT_AGE for day in days)
+    assert clustering._is_child(mention, *(day.isoformat() for day in days)) == expected
+    assert not clustering._is_child(replace(base, dob=None, birth_years=None), *(day.isoformat() for day in days))

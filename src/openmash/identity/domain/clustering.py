@@ -133,8 +133,21 @@ def _age(features: MentionFeatures, occurred: str) -> int | None:
 
 
 def _is_child(features: MentionFeatures, *dates: str) -> bool:
-    """Under 18 (by date of birth, else estimated age) on any of these record dates."""
-    return any((age := _age(features, day)) is not None and age < ADULT_AGE for day in dates)
+    """Under 18 (by date of birth, else estimated age: ``age_on``) on any of these record dates (ISO text)."""
+    adult_on = _adult_on(features)
+    return adult_on is not None and min(dates) < adult_on
+
+
+def _adult_on(features: MentionFeatures) -> str | None:
+    """The first day (ISO text) on which ``age_on`` gives ``features`` 18 years, or None without a date of birth or
+    an estimated age. ISO dates in text order are in date order, so the person is a child on ``day`` exactly when
+    ``day < _adult_on(features)``: the same answer as ``age_on``, without making a date for each comparison (a
+    batch rebuild checks every pair it links, ~0.9M at 1M person-records)."""
+    if features.dob is not None:
+        return f"{int(features.dob[:4]) + ADULT_AGE:04d}{features.dob[4:]}"
+    if features.birth_years is not None:
+        return f"{features.birth_years[1] + ADULT_AGE:04d}-01-01"
+    return None
 
 
 def _address_agrees(levels: Mapping[str, str | None]) -> bool:
