@@ -334,7 +334,7 @@ def main(argv: list[str]) -> int:
             loads.append(os.getloadavg()[0])
             results[name] = r = run_db(name, folder)
             for step in [s for s in ("scratch", "retrained") if s in r]:
-                print(f"{name:9} {step}: {r[step]['seconds']:.0f} s, peak {r[step]['peak_mb']:,.0f} MiB, "
+                print(f"{name:9} {step}: {r[step]['seconds']:.0f} s ({r[step]['cpu_s']:.0f} CPU s), peak {r[step]['peak_mb']:,.0f} MiB, "
                       f"{r[step]['summary']['seconds']}, {r[step]['accuracy']}", flush=True)
             if "train" in r:
                 print(f"{name:9} train: {r['train']['seconds']:.0f} s", flush=True)
