@@ -477,3 +477,12 @@ def test_the_stages_read_of_a_records_mentions_gives_what_the_orm_gives_in_the_s
         assert links == {m.pk: m.link for m in expected if hasattr(m, "link")}
         assert all(isinstance(m.active, bool) for m in mentions)
     assert sum(len(services._record_mentions(pk)[1]) for pk in Record.objects.values_list("pk", flat=True)) == 5
+
+
+def test_candidate_features_are_read_whether_or_not_orjson_accepts_the_text():
+    # The compact column is JSON the database wrote; orjson refuses a lone surrogate's escape, which ``json``
+    # reads (SQLite may keep one from a name written with it): the rows are then read one by one.
+    texts = ['["police", ["ANNA"], null]', '["health", ["\\ud800"], 1]']
+    assert services._compact_values(texts) == [["police", ["ANNA"], None], ["health", ["\ud800"], 1]]
+    assert services._compact_values(texts[:1]) == [["police", ["ANNA"], None]]
+    assert services._compact_values([]) == []

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import batched
 from typing import Any
 
+import orjson
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -151,8 +152,13 @@ class DatabaseStore:
         with connection.cursor() as cursor:
             cursor.execute(sql, held_params)
             rows = cursor.fetchall()
+        return self._candidates(rows, screen)
+
+    def _candidates(self, rows: Sequence[tuple[Any, str, str]],
+                    screen: Callable[[CandidateHead], bool] | None) -> dict[str, list[MentionFeatures]]:
+        """``candidate_mentions`` of the rows its statement read: ``(person_id, keys held, compact features)``."""
         held_read = self._held_read
-        values = [_scan(row[2], 0)[0] for row in rows]
+        values = _compact_values([row[2] for row in rows])
         kept: set[Any] | None = None
         if screen is not None:
             # A person is kept when one of its mentions passes; the rest of its rows need no look.
@@ -352,6 +358,17 @@ class DatabaseStore:
 
 #: A JSON text's value, without ``json.loads``'s checks around it (the compact column is JSON the database wrote).
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
+
+
+def _compact_values(texts: list[str]) -> list[Any]:
+    """Each compact column's value (a JSON array the database wrote): hundreds of rows for a common name, parsed
+    as one array by orjson (a third of the time of one ``json`` parse a row); row by row by ``json`` when orjson
+    refuses the text (a lone surrogate's escape, which ``json`` reads)."""
+    try:
+        values: list[Any] = orjson.loads("[" + ",".join(texts) + "]")
+    except orjson.JSONDecodeError:
+        return [_scan(text, 0)[0] for text in texts]
+    return values
 
 
 #: SQLite refuses a compound SELECT of more than 500 parts.

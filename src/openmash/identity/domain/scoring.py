@@ -300,19 +300,8 @@ def compare_sex(a: Head, b: Head) -> str | None:
     return "agree" if a.sex == b.sex else "disagree"
 
 
-def same_household(a: MentionFeatures, b: MentionFeatures) -> bool:
-    uprn_a = {k for k in a.household if k.startswith("U:")}
-    uprn_b = {k for k in b.household if k.startswith("U:")}
-    if uprn_a and uprn_b:
-        # Two different UPRNs always mean different addresses (contract §3.2).
-        return bool(uprn_a & uprn_b)
-    return bool(set(a.household) & set(b.household))
-
-
-def _uprns_differ(a: MentionFeatures, b: MentionFeatures) -> bool:
-    uprn_a = {k for k in a.household if k.startswith("U:")}
-    uprn_b = {k for k in b.household if k.startswith("U:")}
-    return bool(uprn_a and uprn_b and not uprn_a & uprn_b)
+def _uprn_keys(features: MentionFeatures) -> list[str]:
+    return [k for k in features.household if k.startswith("U:")]
 
 
 def _places_agree(a: MentionFeatures, b: MentionFeatures) -> bool:
@@ -322,13 +311,12 @@ def _places_agree(a: MentionFeatures, b: MentionFeatures) -> bool:
     return bool(a.town and b.town and is_loose_typo(a.town, b.town))
 
 
-def _building_lines(a: MentionFeatures, b: MentionFeatures) -> tuple[tuple[str, str], tuple[str, str]] | None:
-    """Both building lines as (number, street), unless one is missing or two different UPRNs rule them out."""
-    if a.building is None or b.building is None or _uprns_differ(a, b):
+def _building_line(features: MentionFeatures) -> tuple[str, str] | None:
+    """The building line as (number, street)."""
+    if features.building is None:
         return None
-    number_a, street_a = a.building.split("|", 1)
-    number_b, street_b = b.building.split("|", 1)
-    return (number_a, street_a), (number_b, street_b)
+    number, street = features.building.split("|", 1)
+    return number, street
 
 
 def _same_building_line(lines: tuple[tuple[str, str], tuple[str, str]]) -> bool:
@@ -339,21 +327,10 @@ def _same_building_line(lines: tuple[tuple[str, str], tuple[str, str]]) -> bool:
     return street_a == street_b and edit_distance(number_a, number_b) <= 1
 
 
-def near_household(a: MentionFeatures, b: MentionFeatures) -> bool:
-    """The same building line but for a slip in the same postcode, or the same town but for a slip when
-    either postcode is missing; two different UPRNs are never near."""
-    lines = _building_lines(a, b)
-    return lines is not None and _places_agree(a, b) and _same_building_line(lines)
-
-
-def _uprns(features: MentionFeatures) -> bool:
-    return any(k.startswith("U:") for k in features.household)
-
-
 def parts_apply(a: MentionFeatures, b: MentionFeatures) -> bool:
     """Neither a postcode on both sides nor a UPRN on both: the address is then compared part by part (the
     building number, the street, the town), not as one."""
-    return not (a.postcode and b.postcode) and not (_uprns(a) and _uprns(b))
+    return not (a.postcode and b.postcode) and not (_uprn_keys(a) and _uprn_keys(b))
 
 
 def compare_address(a: MentionFeatures, b: MentionFeatures) -> str | None:
@@ -363,18 +340,32 @@ def compare_address(a: MentionFeatures, b: MentionFeatures) -> str | None:
         return None
     if parts_apply(a, b):
         return None
-    if same_household(a, b):
+    return _placed_address_level(a, b)
+
+
+def _placed_address_level(a: MentionFeatures, b: MentionFeatures) -> str:
+    """``compare_address`` of two addresses that postcodes or UPRNs place (``parts_apply`` is false)."""
+    uprn_a, uprn_b = _uprn_keys(a), _uprn_keys(b)
+    # The same household: a UPRN in common where both have one (two different UPRNs always mean different
+    # addresses, contract §3.2), else any household key in common.
+    both_uprns = bool(uprn_a and uprn_b)
+    shared = not set(uprn_a).isdisjoint(uprn_b) if both_uprns else not set(a.household).isdisjoint(b.household)
+    if shared:
         return "household"
-    if near_household(a, b):
+    # Both building lines, unless two different UPRNs rule them out.
+    line_a, line_b = _building_line(a), _building_line(b)
+    lines = None if line_a is None or line_b is None or both_uprns else (line_a, line_b)
+    places = lines is not None and _places_agree(a, b)
+    # Near: the same building line but for a slip, in the same postcode (or town, when a postcode is missing).
+    if lines is not None and places and _same_building_line(lines):
         return "near"
     if a.postcode and b.postcode:
         if a.postcode == b.postcode:
             return "postcode"
         if a.postcode[:-3] == b.postcode[:-3]:
             return "district"
-    lines = _building_lines(a, b)
     if lines is not None:
-        if _places_agree(a, b) and is_loose_typo(lines[0][1], lines[1][1]):
+        if places and is_loose_typo(lines[0][1], lines[1][1]):
             return "street"
         if _same_building_line(lines):
             return "building"
@@ -389,25 +380,17 @@ def _slip_level(x: str, y: str) -> str:
     return "typo" if is_loose_typo(x, y) else "else"
 
 
-def compare_number(a: MentionFeatures, b: MentionFeatures) -> str | None:
-    """The building line's number, where the parts are compared."""
-    if a.building is None or b.building is None or not parts_apply(a, b):
-        return None
-    return "exact" if a.building.split("|", 1)[0] == b.building.split("|", 1)[0] else "else"
-
-
-def compare_street(a: MentionFeatures, b: MentionFeatures) -> str | None:
-    """The building line's street (but for a slip), where the parts are compared."""
-    if a.building is None or b.building is None or not parts_apply(a, b):
-        return None
-    return _slip_level(a.building.split("|", 1)[1], b.building.split("|", 1)[1])
-
-
-def compare_town(a: MentionFeatures, b: MentionFeatures) -> str | None:
-    """The town (but for a slip), where the parts are compared."""
-    if not a.town or not b.town or not parts_apply(a, b):
-        return None
-    return _slip_level(a.town, b.town)
+def _part_levels(a: MentionFeatures, b: MentionFeatures) -> tuple[str | None, str | None, str | None]:
+    """The building number's, the street's (but for a slip) and the town's (but for a slip) levels, where the
+    parts are compared (``parts_apply``)."""
+    line_a, line_b = _building_line(a), _building_line(b)
+    if line_a is None or line_b is None:
+        number = street = None
+    else:
+        number = "exact" if line_a[0] == line_b[0] else "else"
+        street = _slip_level(line_a[1], line_b[1])
+    town = _slip_level(a.town, b.town) if a.town and b.town else None
+    return number, street, town
 
 
 def compare_nhs(a: Head, b: Head) -> str | None:
@@ -484,8 +467,11 @@ def name_levels(a: MentionFeatures, b: MentionFeatures) -> tuple[str | None, str
 
 
 def address_levels(a: MentionFeatures, b: MentionFeatures) -> tuple[str | None, str | None, str | None, str | None]:
-    """The levels of the address as one, and of its building number, street and town."""
-    return compare_address(a, b), compare_number(a, b), compare_street(a, b), compare_town(a, b)
+    """The levels of the address as one (``compare_address``), and of its building number, street and town
+    (``_part_levels``): the address where postcodes or UPRNs place both sides, else the parts."""
+    if parts_apply(a, b):
+        return (None, *_part_levels(a, b))
+    return _placed_address_level(a, b), None, None, None
 
 
 def comparison_levels(a: MentionFeatures, b: MentionFeatures) -> dict[str, str | None]:
@@ -572,6 +558,11 @@ class ProbeScorer:
         self._names_most = most["given"] + most["surname"]
         self._address_most = max(most["address"], most["number"] + most["street"] + most["town"])
         self._most = self._names_most + self._address_most
+        # The most the address can add where both sides have a postcode, the postcodes differ and no household key
+        # is shared (most candidates of a common name): not household, and neither near, postcode nor street, which
+        # need the same postcode; the parts are not compared.
+        self._elsewhere_most = max(model.weight("address", level) for level in ("district", "building", "town", "else"))
+        self._postcode, self._household = probe.postcode, frozenset(probe.household)
         #: ``_head_weights``' sex weight by the candidate's value.
         self._sex_levels: dict[str, float | None] = {}
 
@@ -626,6 +617,11 @@ class ProbeScorer:
         ``at_least``), so a store may leave out such a candidate before decoding its features."""
         return self._most >= self._needed(self._head_weights(b), at_least)
 
+    def _elsewhere(self, b: MentionFeatures) -> bool:
+        """Both sides have a postcode, they differ, and no household key is shared (``_elsewhere_most``)."""
+        return bool(self._postcode and b.postcode and self._postcode != b.postcode
+                    and self._household.isdisjoint(b.household))
+
     @overload
     def weight(self, b: MentionFeatures) -> float: ...
 
@@ -642,8 +638,12 @@ class ProbeScorer:
         names = self._names.get(names_key)
         needed = None if at_least is None else self._needed(head, at_least)
         if address is None:
-            if needed is not None and (_sum(*names) if names else self._names_most) + self._address_most < needed:
-                return None
+            if needed is not None:
+                names_most = _sum(*names) if names else self._names_most
+                if names_most + self._address_most < needed:
+                    return None
+                if names_most + self._elsewhere_most < needed and self._elsewhere(b):
+                    return None
             address = self._address[address_key] = tuple(
                 self._weight(c, level) for c, level in zip(("address", "number", "street", "town"), address_levels(a, b),
                                                            strict=True))
