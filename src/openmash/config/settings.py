@@ -18,6 +18,7 @@ from django.utils.csp import CSP
 
 from openmash.identity.blocking_index import load_secret as load_index_secret
 from openmash.platform.fieldkeys import load_keys
+from openmash.platform.sqlite_wal import connection_pragmas
 
 env = environ.Env()
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -109,7 +110,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # WAL checkpoints by a background thread of each process, not inside an ingest's commit (platform.sqlite_wal).
+        "init_command": connection_pragmas(),
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("OPENMASH_DB_CONN_MAX_AGE", default=60)

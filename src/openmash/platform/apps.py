@@ -7,6 +7,13 @@ class PlatformConfig(AppConfig):
     label = "platform"
     verbose_name = "Platform"
 
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from openmash.platform.sqlite_wal import on_connection_created
+
+        connection_created.connect(on_connection_created, dispatch_uid="openmash.platform.sqlite_wal")
+
 
 class HubAdminConfig(admin_apps.AdminConfig):
     """The Django admin with ``platform.admin_site.HubAdminSite`` as its default site."""
