@@ -539,8 +539,10 @@ class ProbeScorer:
 
     ``weight(b, at_least=w)`` may answer None instead: the pair certainly weighs less than ``w``. The address and
     then the names, the costliest comparisons (typos, nicknames), are left uncompared once what is known plus the
-    most they could add (each comparison's heaviest level for this probe) stays below ``w``. Most candidates of a
-    common name among a million people differ in date of birth and address, and can neither link nor be reviewed.
+    most they could add (each comparison's heaviest level for this probe) stays below ``w``; where both postcodes
+    are present, differ and no household key is shared, the most the address could add is its heaviest level that
+    needs neither (``_elsewhere_most``). Most candidates of a common name among a million people differ in date of
+    birth and address, and can neither link nor be reviewed.
     """
 
     def __init__(self, model: LinkageModel, probe: MentionFeatures) -> None:
