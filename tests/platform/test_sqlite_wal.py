@@ -26,7 +26,9 @@ def test_a_background_thread_copies_the_log_back_into_the_database(tmp_path):
     writer.execute("PRAGMA journal_mode=WAL")
     writer.execute("PRAGMA wal_autocheckpoint=0")  # the commits below never checkpoint themselves
     writer.execute("CREATE TABLE note (body TEXT)")
+    writer.execute("BEGIN")
     writer.executemany("INSERT INTO note VALUES (?)", [("x" * 1000,) for _ in range(2000)])
+    writer.execute("COMMIT")
     before = path.stat().st_size
     assert before < 100_000  # everything written so far is in the log
 
