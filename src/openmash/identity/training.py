@@ -230,14 +230,14 @@ def _name_comparison(name: str, first: str, forms_sql: str) -> Any:
 _PLACES_SQL = ("((postcode_l IS NOT NULL AND postcode_r IS NOT NULL AND postcode_l = postcode_r)"
                " OR ((postcode_l IS NULL OR postcode_r IS NULL)"
                f" AND ({_close_sql('town_l', 'town_r')} OR {_loose_sql('town_l', 'town_r')})))")
-#: ``scoring._placed_address_level``'s building lines: both, unless both sides have UPRNs and they differ.
+#: ``scoring.compare_address``'s building lines: both, unless both sides have UPRNs and they differ.
 _LINES_SQL = ("b_number_l IS NOT NULL AND b_number_r IS NOT NULL"
               " AND NOT (len(uprns_l) > 0 AND len(uprns_r) > 0 AND NOT list_has_any(uprns_l, uprns_r))")
 _STREET_LOOSE_SQL = f"({_close_sql('b_street_l', 'b_street_r')} OR {_loose_sql('b_street_l', 'b_street_r')})"
 #: ``scoring._same_building_line``: the building line but for a slip.
 _SAME_LINE_SQL = (f"((b_number_l = b_number_r AND {_STREET_LOOSE_SQL})"
                   f" OR (b_street_l = b_street_r AND {_dl_within('b_number_l', 'b_number_r', 1)}))")
-#: ``scoring._placed_address_level``'s "near": the building line but for a slip, in the same postcode (or town, when a
+#: ``scoring.compare_address``'s "near": the building line but for a slip, in the same postcode (or town, when a
 #: postcode is missing), unless both sides have UPRNs and they differ.
 _NEAR_SQL = f"{_LINES_SQL} AND {_SAME_LINE_SQL} AND {_PLACES_SQL}"  # the cheap, selective test first
 #: ``scoring.compare_address``'s "street" and "building" levels (after household, near, postcode, district).

@@ -333,18 +333,9 @@ def parts_apply(a: MentionFeatures, b: MentionFeatures) -> bool:
     return not (a.postcode and b.postcode) and not (_uprn_keys(a) and _uprn_keys(b))
 
 
-def compare_address(a: MentionFeatures, b: MentionFeatures) -> str | None:
-    """Where postcodes (or UPRNs) place both addresses: household, near, postcode, district; the same building
-    line in another postcode; the same town (but for a slip); else. Elsewhere None: the parts speak."""
-    if not (a.postcode or a.household or a.town) or not (b.postcode or b.household or b.town):
-        return None
-    if parts_apply(a, b):
-        return None
-    return _placed_address_level(a, b)
-
-
-def _placed_address_level(a: MentionFeatures, b: MentionFeatures) -> str:
-    """``compare_address`` of two addresses that postcodes or UPRNs place (``parts_apply`` is false)."""
+def compare_address(a: MentionFeatures, b: MentionFeatures) -> str:
+    """The address as one, where postcodes (or UPRNs) place both sides (``parts_apply`` is false): household, near,
+    postcode, district; the same building line in another postcode; the same town (but for a slip); else."""
     uprn_a, uprn_b = _uprn_keys(a), _uprn_keys(b)
     # The same household: a UPRN in common where both have one (two different UPRNs always mean different
     # addresses, contract §3.2), else any household key in common.
@@ -471,7 +462,7 @@ def address_levels(a: MentionFeatures, b: MentionFeatures) -> tuple[str | None, 
     (``_part_levels``): the address where postcodes or UPRNs place both sides, else the parts."""
     if parts_apply(a, b):
         return (None, *_part_levels(a, b))
-    return _placed_address_level(a, b), None, None, None
+    return compare_address(a, b), None, None, None
 
 
 def comparison_levels(a: MentionFeatures, b: MentionFeatures) -> dict[str, str | None]:
